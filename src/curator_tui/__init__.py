@@ -1,0 +1,5 @@
+"""curator-tui: curate scientific claim cards from the terminal."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

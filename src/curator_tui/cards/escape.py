@@ -1,0 +1,25 @@
+"""Escaping curators' text for Markdown, so the rendered export shows exactly what was typed."""
+
+from __future__ import annotations
+
+import re
+
+# Characters that start inline syntax anywhere in a line (emphasis, code, links, HTML,
+# GFM strikethrough, ATX closing hashes) and the backslash itself.
+_INLINE = re.compile(r"([\\`*_\[\]<#~])")
+# Entity references like &amp; would render as the character they name.
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+# What makes a line a block (quote, bullet, ordered item, setext/thematic rule) at its start.
+_LINE_START = re.compile(r"^([>+=-])")
+_ORDERED = re.compile(r"^(\d{1,9})([.)])")
+
+
+def escape_inline(text: str) -> str:
+    """Escape ``text`` that sits inside a line (not at its start) so it renders literally."""
+    return _ENTITY.sub(r"\\&", _INLINE.sub(r"\\\1", text))
+
+
+def escape_markdown(text: str) -> str:
+    """Escape ``text`` (one normalised paragraph) so Markdown renders it literally."""
+    out = _LINE_START.sub(r"\\\1", escape_inline(text))
+    return _ORDERED.sub(r"\1\\\2", out)

@@ -1,0 +1,340 @@
+"""The ``curator`` command: the app with no subcommand, and the headless commands.
+
+The headless commands never import Textual (tests/test_import_hygiene.py proves it):
+scripts and CI jobs should not pay for the UI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from curator_tui import __version__
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy.engine import Engine
+
+
+class CliError(Exception):
+    """An error to print as one line on stderr, exit status 1."""
+
+
+def _stderr() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _stdout() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def open_engine(db: str | None, *, create: bool) -> Engine:
+    """The library chosen by --db / CURATOR_DB / default; the default is seeded when new."""
+    from curator_tui.db import LibraryError, default_library_path, open_library, resolve_library
+
+    path = resolve_library(db)
+    is_default = db is None and not os.environ.get("CURATOR_DB")
+    new = "://" not in str(path) and not path.exists()
+    if new and is_default:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if new and not create and not is_default:
+        raise CliError(f"no library at {path} (create one with 'curator import' or by opening it in 'curator')")
+    try:
+        engine = open_library(path)
+    except LibraryError as exc:
+        raise CliError(str(exc)) from None
+    if new and is_default and path == default_library_path():
+        from curator_tui.services.sample import seed
+
+        for result in seed(engine):
+            if not result.ok:
+                _stderr().print(f"curator: warning: {result.message}", markup=False)
+    return engine
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import card files and directories."""
+    from curator_tui.services.importing import FileResult, collect, import_file
+
+    engine = open_engine(args.db, create=True)
+    err = _stderr()
+    out = _stdout()
+    paths = collect(args.paths)
+    results: list[FileResult] = []
+    show_progress = not args.quiet and out.is_terminal and len(paths) > 1
+
+    def report(result: FileResult) -> None:
+        for warning in result.warnings:
+            if not args.quiet and result.status != "duplicate":
+                err.print(f"warning: {warning}", markup=False, style="yellow")
+        if result.status == "failed":
+            err.print(f"error: {result.message}", markup=False, style="red")
+        elif not args.quiet:
+            ids = ", ".join(str(i) for i in result.claim_ids)
+            detail = {
+                "imported": f"imported as claim {ids}",
+                "replaced": f"replaced claim {ids}",
+                "duplicate": result.message,
+                "studies": f"imported {result.message}",
+            }[result.status]
+            out.print(f"{result.path}: {detail}", markup=False)
+
+    if show_progress:
+        from rich.progress import Progress
+
+        with Progress(console=out, transient=True) as progress:
+            task = progress.add_task("Importing", total=len(paths))
+            for path in paths:
+                results.append(import_file(engine, path, replace=args.replace))
+                report(results[-1])
+                progress.advance(task)
+    else:
+        for path in paths:
+            results.append(import_file(engine, path, replace=args.replace))
+            report(results[-1])
+    failed = sum(not r.ok for r in results)
+    if not args.quiet:
+        done = sum(len(r.claim_ids) for r in results if r.status in ("imported", "replaced"))
+        out.print(f"{len(results)} file(s): {done} claim(s) imported or replaced, {failed} failed", markup=False)
+    return 1 if failed else 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """List the claims."""
+    from curator_tui.db import session_scope
+    from curator_tui.services.claims import list_claims
+
+    engine = open_engine(args.db, create=False)
+    with session_scope(engine) as session:
+        rows = list_claims(session, search=args.search, sort=args.sort, limit=args.limit)
+    if args.json:
+        data = [
+            {
+                "id": r.id,
+                "statement": r.statement,
+                "steps": r.steps,
+                "studies": r.studies,
+                "truncated": r.truncated,
+                "updated_at": r.updated_at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z",
+            }
+            for r in rows
+        ]
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"{len(rows)} claim(s)", title_justify="left", expand=True)
+    table.add_column("ID", justify="right", no_wrap=True)
+    table.add_column("Statement", ratio=1)
+    table.add_column("Steps", justify="right", no_wrap=True)
+    table.add_column("Studies", justify="right", no_wrap=True)
+    table.add_column("Updated", no_wrap=True)
+    for r in rows:
+        statement = Text(r.statement, overflow="ellipsis", no_wrap=True)
+        if r.truncated:
+            statement.append("  (cut off)", style="yellow")
+        table.add_row(
+            str(r.id), statement, str(r.steps), str(r.studies), r.updated_at.strftime("%Y-%m-%d %H:%M")
+        )
+    _stdout().print(table)
+    return 0
+
+
+def _load(engine: Engine, claim_ids: Sequence[int]) -> list[tuple[int, Any]]:
+    from curator_tui.db import session_scope
+    from curator_tui.services.cards import iter_cards
+
+    with session_scope(engine) as session:
+        found = dict(iter_cards(session, list(claim_ids)))
+    missing = [str(i) for i in claim_ids if i not in found]
+    if missing:
+        raise CliError(f"no claim with id {', '.join(missing)} (see 'curator list')")
+    return [(i, found[i]) for i in claim_ids]
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Show one claim, rendered for reading."""
+    from rich.markdown import Markdown
+
+    from curator_tui.cards.render import render_markdown
+
+    engine = open_engine(args.db, create=False)
+    [(_, card)] = _load(engine, [args.id])
+    _stdout().print(Markdown(render_markdown(card)))
+    return 0
+
+
+def _write_atomic(path: Path, chunks: Callable[[Any], None]) -> None:
+    """Write a file through a temporary beside it, so a failure leaves no half-written file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            chunks(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export claims as Markdown."""
+    from curator_tui.cards.render import render_markdown
+    from curator_tui.db import session_scope
+    from curator_tui.services.cards import iter_cards
+    from curator_tui.filenames import card_filename
+
+    if not args.all and not args.ids:
+        raise CliError("name one or more claim IDs, or --all")
+    if args.all and args.ids:
+        raise CliError("give claim IDs or --all, not both")
+    if args.output and args.out:
+        raise CliError("give -o FILE or --out DIR, not both")
+    engine = open_engine(args.db, create=False)
+
+    def cards() -> Any:
+        if args.all:
+            with session_scope(engine) as session:
+                yield from iter_cards(session)
+        else:
+            yield from _load(engine, args.ids)
+
+    if args.out:
+        out_dir = Path(args.out)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CliError(f"cannot create {out_dir}: {exc.strerror}") from None
+        count = 0
+        for claim_id, card in cards():
+            text = render_markdown(card)
+            _write_atomic(out_dir / card_filename(claim_id, card.statement), lambda h, t=text: h.write(t))
+            count += 1
+        if not args.quiet:
+            _stderr().print(f"exported {count} claim(s) to {out_dir}", markup=False)
+        return 0
+
+    def write_all(handle: Any) -> None:
+        for _, card in cards():
+            handle.write(render_markdown(card))
+
+    if args.output:
+        _write_atomic(Path(args.output), write_all)
+    else:
+        # Bytes, not the console: the export must be exactly the same on any terminal.
+        stream = open(sys.stdout.fileno(), "w", encoding="utf-8", newline="\n", closefd=False)  # noqa: SIM115
+        with stream:
+            write_all(stream)
+    return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Open the app."""
+    engine = open_engine(args.db, create=True)
+    from curator_tui.ui.app import run_app
+
+    run_app(engine)
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"curator: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: global --db, then a subcommand (none opens the app)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="library file (default: $CURATOR_DB, else the library in your user data directory)",
+    )
+    parser = _Parser(
+        prog="curator",
+        description="Curate scientific claim cards. With no command, opens the app.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"curator-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("import", parents=[common], help="import card files (.txt, .md) and study records (.json)",
+                       description="Import card files and directories. Each file is all or nothing; the rest of the batch goes on.")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="card files, study-record .json files or directories")
+    p.add_argument("--replace", action="store_true", help="update a claim already in the library instead of skipping it")
+    p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("list", parents=[common], help="list the claims", description="List the claims in the library.")
+    p.add_argument("--json", action="store_true", help="print a JSON array for scripts")
+    p.add_argument("--search", metavar="TEXT", help="only claims whose statement or synthesis has every word")
+    p.add_argument("--sort", choices=["id", "updated", "statement"], default="id", help="order (default: id)")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N claims")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", parents=[common], help="show one claim", description="Show one claim, rendered.")
+    p.add_argument("id", type=int, metavar="ID", help="claim id (see 'curator list')")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("export", parents=[common], help="export claims as Markdown",
+                       description="Export claims as Markdown: to stdout, to one file (-o) or one file per claim (--out).")
+    p.add_argument("ids", nargs="*", type=int, metavar="ID", help="claim ids")
+    p.add_argument("--all", action="store_true", help="every claim, in id order")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--out", metavar="DIR", help="write one file per claim into DIR")
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``curator`` console script."""
+    args = build_parser().parse_args(argv)
+    if not hasattr(args, "db"):
+        args.db = None
+    func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_app)
+    try:
+        return func(args)
+    except CliError as exc:
+        _stderr().print(f"curator: error: {exc}", markup=False)
+    except KeyboardInterrupt:
+        _stderr().print("curator: interrupted", markup=False)
+        return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: not an error of ours.
+        sys.stderr.close()
+        return 0
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        _stderr().print(f"curator: error:{where}: {exc.strerror or exc}", markup=False)
+    except Exception as exc:  # a last resort: one line, never a traceback
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+            _stderr().print(f"curator: error: the library failed: {reason}", markup=False)
+        else:
+            _stderr().print(f"curator: error: {type(exc).__name__}: {exc}", markup=False)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

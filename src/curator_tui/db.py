@@ -1,0 +1,102 @@
+"""Opening a library: engine creation, SQLite pragmas, schema, sessions, default location."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session, SQLModel, create_engine
+
+from curator_tui import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+ENV_VAR = "CURATOR_DB"
+APP_NAME = "curator-tui"
+
+
+class LibraryError(RuntimeError):
+    """A library that cannot be opened or used: the message is for the user."""
+
+
+def default_library_path() -> Path:
+    """The library in the platform's user data directory."""
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False) / "library.db"
+
+
+def resolve_library(option: str | None, environ: dict[str, str] | None = None) -> Path:
+    """``--db`` wins, then ``CURATOR_DB``, then the default library."""
+    env = os.environ if environ is None else environ
+    chosen = option or env.get(ENV_VAR)
+    return Path(chosen).expanduser() if chosen else default_library_path()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Run on every new pooled connection: pragmas are per connection in SQLite.
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # NORMAL under WAL cannot corrupt the database on a crash; at worst the last
+    # transactions before a power loss roll back. FULL would fsync every commit.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(path: Path | str) -> Engine:
+    """An engine for a SQLite file path or a database URL."""
+    url = str(path) if "://" in str(path) else f"sqlite:///{path}"
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the tables that do not exist yet."""
+    try:
+        SQLModel.metadata.create_all(engine)
+    except (OperationalError, DatabaseError) as exc:
+        raise LibraryError(f"cannot use the library {engine.url.database}: {_reason(exc)}") from None
+
+
+def _reason(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig or exc).splitlines()[0]
+
+
+def open_library(path: Path | str, *, create: bool = True) -> Engine:
+    """Open (and if needed create) the library at ``path``; raises LibraryError."""
+    if "://" not in str(path):
+        file = Path(path)
+        if file.is_dir():
+            raise LibraryError(f"{file} is a directory, not a library file")
+        if not file.exists():
+            if not create:
+                raise LibraryError(f"no library at {file}")
+            if not file.parent.exists():
+                raise LibraryError(f"cannot create the library {file}: {file.parent} does not exist")
+    engine = make_engine(path)
+    create_schema(engine)
+    return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on any error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,89 @@
+"""The library's tables (SQLModel). Ordered children carry an explicit, contiguous position."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timestamps are stored in UTC."""
+    return datetime.now(UTC)
+
+
+def _parent(table: str) -> Column[int]:
+    # ON DELETE CASCADE in the schema itself, so a delete from any client (sqlite3 shell,
+    # another tool) keeps the library consistent, not only deletes made through the ORM.
+    return Column(Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
+class Claim(SQLModel, table=True):
+    """One synthesized scientific claim."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    statement: str = Field(index=True)
+    synthesis: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, index=True)
+    # Bumped on every change to the claim or its children: optimistic locking for editors.
+    version: int = 1
+
+
+class Mechanism(SQLModel, table=True):
+    """A mechanism of a claim; rank 0 is the most probable, the rest are ranked alternatives."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(sa_column=_parent("claim"))
+    rank: int = 0
+    summary: str = ""
+
+
+class MechanismStep(SQLModel, table=True):
+    """One step of a mechanism, in order."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    mechanism_id: int = Field(sa_column=_parent("mechanism"))
+    position: int = 0
+    text: str
+
+
+class Study(SQLModel, table=True):
+    """A study, shared by every claim that cites it; its DOI is stored normalised."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    doi: str = Field(unique=True)
+    title: str = ""
+    authors: str = ""
+    journal: str = ""
+    year: int | None = None
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    pmid: str = ""
+    design: str = ""
+    sample_size: int | None = None
+
+
+class Evidence(SQLModel, table=True):
+    """A study linked to a claim, supporting or contradicting it."""
+
+    __table_args__ = (UniqueConstraint("claim_id", "study_id", name="uq_evidence_claim_study"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(sa_column=_parent("claim"))
+    study_id: int = Field(sa_column=_parent("study"))
+    stance: str = "supporting"
+    note: str = ""
+    position: int = 0
+
+
+class GoldStandardItem(SQLModel, table=True):
+    """One ideal study design for settling a claim, strongest first."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int = Field(sa_column=_parent("claim"))
+    position: int = 0
+    design: str
+    description: str = ""

@@ -1,0 +1,242 @@
+"""Claims as cards: loading one claim (with ids, for the UI), many (for export), saving one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
+from curator_tui.models import Claim, Evidence, GoldStandardItem, MechanismStep, Study, utcnow
+from curator_tui.models import Mechanism as MechanismRow
+from curator_tui.services.common import fetch
+from curator_tui.services.evidence import get_or_create_study
+
+_STUDY_COLUMNS = [f.name for f in fields(StudyRef) if f.name not in ("doi", "stance", "note")]
+
+
+@dataclass(frozen=True)
+class StepView:
+    """A step with its id."""
+
+    id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class MechanismView:
+    """A mechanism with its id, rank and steps."""
+
+    id: int
+    rank: int
+    summary: str
+    steps: tuple[StepView, ...]
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    """A linked study: the link's id and the study's record."""
+
+    id: int
+    study_id: int
+    study: StudyRef
+
+
+@dataclass(frozen=True)
+class GoldView:
+    """A gold-standard item with its id."""
+
+    id: int
+    design: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ClaimDetail:
+    """Everything about one claim, as plain data (what crosses into the UI)."""
+
+    id: int
+    statement: str
+    synthesis: str
+    version: int
+    updated_at: datetime
+    mechanisms: tuple[MechanismView, ...]
+    evidence: tuple[EvidenceView, ...]
+    gold: tuple[GoldView, ...]
+
+    def to_card(self) -> Card:
+        """The claim as a card, for rendering."""
+        return Card(
+            statement=self.statement,
+            synthesis=self.synthesis,
+            mechanisms=tuple(Mechanism(m.summary, tuple(s.text for s in m.steps)) for m in self.mechanisms),
+            studies=tuple(e.study for e in self.evidence),
+            gold=tuple(GoldItem(g.design, g.description) for g in self.gold),
+        )
+
+
+def _study_ref(study: Any, stance: str, note: str) -> StudyRef:
+    return StudyRef(
+        doi=study.doi, stance=Stance(stance), note=note, **{k: getattr(study, k) for k in _STUDY_COLUMNS}
+    )
+
+
+def load_claim(session: Session, claim_id: int) -> ClaimDetail:
+    """One claim with all its parts; NotFound if it is gone."""
+    claim = fetch(session, Claim, claim_id)
+    mechanisms = []
+    for m in session.exec(
+        select(MechanismRow).where(MechanismRow.claim_id == claim_id).order_by(col(MechanismRow.rank))
+    ):
+        steps = session.exec(
+            select(MechanismStep).where(MechanismStep.mechanism_id == m.id).order_by(col(MechanismStep.position))
+        )
+        assert m.id is not None
+        mechanisms.append(
+            MechanismView(m.id, m.rank, m.summary, tuple(StepView(s.id or 0, s.text) for s in steps))
+        )
+    evidence = tuple(
+        EvidenceView(e.id or 0, st.id or 0, _study_ref(st, e.stance, e.note))
+        for e, st in session.exec(
+            select(Evidence, Study)
+            .join(Study, col(Study.id) == col(Evidence.study_id))
+            .where(Evidence.claim_id == claim_id)
+            .order_by(col(Evidence.position))
+        )
+    )
+    gold = tuple(
+        GoldView(g.id or 0, g.design, g.description)
+        for g in session.exec(
+            select(GoldStandardItem)
+            .where(GoldStandardItem.claim_id == claim_id)
+            .order_by(col(GoldStandardItem.position))
+        )
+    )
+    assert claim.id is not None
+    return ClaimDetail(
+        claim.id, claim.statement, claim.synthesis, claim.version, claim.updated_at,
+        tuple(mechanisms), evidence, gold,
+    )
+
+
+def load_card(session: Session, claim_id: int) -> Card:
+    """One claim as a card."""
+    return load_claim(session, claim_id).to_card()
+
+
+class _Groups:
+    """Rows ordered by claim id, handed out one claim's group at a time (a merge join)."""
+
+    def __init__(self, rows: Iterable[Any]) -> None:
+        self._groups = groupby(rows, key=lambda row: row[0])
+        self._next = next(self._groups, None)
+
+    def take(self, claim_id: int) -> list[Any]:
+        while self._next is not None and self._next[0] < claim_id:
+            self._next = next(self._groups, None)
+        if self._next is None or self._next[0] != claim_id:
+            return []
+        rows = list(self._next[1])
+        self._next = next(self._groups, None)
+        return rows
+
+
+def iter_cards(session: Session, claim_ids: Sequence[int] | None = None) -> Iterator[tuple[int, Card]]:
+    """Cards in claim-id order, streamed: five queries for any number of claims."""
+    opts = {"yield_per": 2000}
+
+    def scoped(query: Any, column: Any) -> Any:
+        return query.where(column.in_(claim_ids)) if claim_ids is not None else query
+
+    claims = session.execute(
+        scoped(select(Claim.id, Claim.statement, Claim.synthesis), col(Claim.id)).order_by(col(Claim.id)),
+        execution_options=opts,
+    )
+    mechanisms = _Groups(session.execute(
+        scoped(select(MechanismRow.claim_id, MechanismRow.id, MechanismRow.summary), col(MechanismRow.claim_id))
+        .order_by(col(MechanismRow.claim_id), col(MechanismRow.rank)),
+        execution_options=opts,
+    ))
+    steps = _Groups(session.execute(
+        scoped(
+            select(MechanismRow.claim_id, MechanismStep.mechanism_id, MechanismStep.text)
+            .join(MechanismRow, col(MechanismRow.id) == col(MechanismStep.mechanism_id)),
+            col(MechanismRow.claim_id),
+        ).order_by(col(MechanismRow.claim_id), col(MechanismRow.rank), col(MechanismStep.position)),
+        execution_options=opts,
+    ))
+    evidence = _Groups(session.execute(
+        scoped(
+            select(Evidence.claim_id, Evidence.stance, Evidence.note, Study)
+            .join(Study, col(Study.id) == col(Evidence.study_id)),
+            col(Evidence.claim_id),
+        ).order_by(col(Evidence.claim_id), col(Evidence.position)),
+        execution_options=opts,
+    ))
+    gold = _Groups(session.execute(
+        scoped(
+            select(GoldStandardItem.claim_id, GoldStandardItem.design, GoldStandardItem.description),
+            col(GoldStandardItem.claim_id),
+        ).order_by(col(GoldStandardItem.claim_id), col(GoldStandardItem.position)),
+        execution_options=opts,
+    ))
+    for claim_id, statement, synthesis in claims:
+        by_mechanism: dict[int, list[str]] = {}
+        for _, mechanism_id, text in steps.take(claim_id):
+            by_mechanism.setdefault(mechanism_id, []).append(text)
+        yield claim_id, Card(
+            statement=statement,
+            synthesis=synthesis,
+            mechanisms=tuple(
+                Mechanism(summary, tuple(by_mechanism.get(mid, ()))) for _, mid, summary in mechanisms.take(claim_id)
+            ),
+            studies=tuple(_study_ref(study, stance, note) for _, stance, note, study in evidence.take(claim_id)),
+            gold=tuple(GoldItem(design, description) for _, design, description in gold.take(claim_id)),
+        )
+
+
+def _write_children(session: Session, claim_id: int, card: Card) -> None:
+    rows = [MechanismRow(claim_id=claim_id, rank=rank, summary=m.summary) for rank, m in enumerate(card.mechanisms)]
+    session.add_all(rows)
+    session.flush()
+    session.add_all(
+        MechanismStep(mechanism_id=row.id, position=pos, text=text)
+        for row, m in zip(rows, card.mechanisms, strict=True)
+        for pos, text in enumerate(m.steps)
+    )
+    for pos, study in enumerate(card.studies):
+        values = {k: getattr(study, k) for k in _STUDY_COLUMNS}
+        study_id = get_or_create_study(session, study.doi, **values)
+        session.add(Evidence(claim_id=claim_id, study_id=study_id, stance=study.stance.value, note=study.note, position=pos))
+    session.add_all(
+        GoldStandardItem(claim_id=claim_id, position=pos, design=g.design, description=g.description)
+        for pos, g in enumerate(card.gold)
+    )
+    session.flush()
+
+
+def create_from_card(session: Session, card: Card) -> int:
+    """A new claim holding everything on the card; returns its id."""
+    claim = Claim(statement=card.statement, synthesis=card.synthesis)
+    session.add(claim)
+    session.flush()
+    assert claim.id is not None
+    _write_children(session, claim.id, card)
+    return claim.id
+
+
+def replace_from_card(session: Session, claim_id: int, card: Card) -> None:
+    """Make an existing claim hold exactly what is on the card (same id, new version)."""
+    claim = fetch(session, Claim, claim_id)
+    claim.statement, claim.synthesis = card.statement, card.synthesis
+    claim.updated_at, claim.version = utcnow(), claim.version + 1
+    session.add(claim)
+    for model in (MechanismRow, Evidence, GoldStandardItem):
+        session.execute(delete(model).where(model.claim_id == claim_id))  # type: ignore[attr-defined]
+    session.flush()
+    _write_children(session, claim_id, card)

@@ -1,0 +1,141 @@
+"""Claims: create, update, delete, list and find."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from curator_tui.cards.text import clean, is_truncated
+from curator_tui.models import Claim, Evidence, Mechanism, MechanismStep, utcnow
+from curator_tui.services.common import fetch, required
+from curator_tui.services.errors import Conflict
+
+Sort = Literal["updated", "statement", "id"]
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """One line of the claim list: plain data, safe to hand to the UI."""
+
+    id: int
+    statement: str
+    steps: int
+    studies: int
+    updated_at: datetime
+    version: int
+
+    @property
+    def truncated(self) -> bool:
+        """The statement was cut off when it was copied ("...")."""
+        return is_truncated(self.statement)
+
+
+def create_claim(session: Session, statement: str, synthesis: str = "") -> int:
+    """Create a claim; returns its id."""
+    claim = Claim(statement=required(statement, "the claim statement"), synthesis=clean(synthesis))
+    session.add(claim)
+    session.flush()
+    assert claim.id is not None
+    return claim.id
+
+
+def update_claim(
+    session: Session,
+    claim_id: int,
+    *,
+    statement: str | None = None,
+    synthesis: str | None = None,
+    expected_version: int | None = None,
+) -> int:
+    """Change a claim's statement and/or synthesis; returns the new version.
+
+    With ``expected_version``, refuses (Conflict) when someone else saved in between.
+    """
+    claim = fetch(session, Claim, claim_id)
+    if expected_version is not None and claim.version != expected_version:
+        raise Conflict(
+            f"claim {claim_id} was changed elsewhere (version {claim.version}, you edited {expected_version})"
+        )
+    if statement is not None:
+        claim.statement = required(statement, "the claim statement")
+    if synthesis is not None:
+        claim.synthesis = clean(synthesis)
+    claim.updated_at = utcnow()
+    claim.version += 1
+    session.add(claim)
+    session.flush()
+    return claim.version
+
+
+def delete_claim(session: Session, claim_id: int) -> None:
+    """Delete a claim with its mechanisms, steps, evidence links and gold-standard items."""
+    session.delete(fetch(session, Claim, claim_id))
+    session.flush()
+
+
+def find_by_statement(session: Session, statement: str) -> int | None:
+    """The id of the claim with exactly this statement, if any."""
+    return session.exec(select(Claim.id).where(Claim.statement == clean(statement))).first()
+
+
+def _rows_query(search: str | None, sort: Sort):  # type: ignore[no-untyped-def]
+    steps = (
+        select(func.count(col(MechanismStep.id)))
+        .join(Mechanism, col(Mechanism.id) == col(MechanismStep.mechanism_id))
+        .where(col(Mechanism.claim_id) == col(Claim.id))
+        .scalar_subquery()
+    )
+    studies = (
+        select(func.count(col(Evidence.id))).where(col(Evidence.claim_id) == col(Claim.id)).scalar_subquery()
+    )
+    query = select(
+        Claim.id, Claim.statement, steps, studies, Claim.updated_at, Claim.version
+    )
+    if search:
+        for word in search.split():
+            pattern = f"%{word}%"
+            query = query.where(
+                or_(col(Claim.statement).ilike(pattern), col(Claim.synthesis).ilike(pattern))
+            )
+    if sort == "statement":
+        query = query.order_by(col(Claim.statement), col(Claim.id))
+    elif sort == "id":
+        query = query.order_by(col(Claim.id))
+    else:
+        query = query.order_by(col(Claim.updated_at).desc(), col(Claim.id).desc())
+    return query
+
+
+def list_claims(
+    session: Session,
+    search: str | None = None,
+    sort: Sort = "id",
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[ClaimRow]:
+    """Claims as list rows, filtered by words of ``search`` and sorted."""
+    query = _rows_query(search, sort).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return [ClaimRow(*row) for row in session.exec(query)]  # type: ignore[call-overload]
+
+
+def count_claims(session: Session, search: str | None = None) -> int:
+    """How many claims match ``search`` (all when empty)."""
+    query = select(func.count(col(Claim.id)))
+    if search:
+        for word in search.split():
+            pattern = f"%{word}%"
+            query = query.where(
+                or_(col(Claim.statement).ilike(pattern), col(Claim.synthesis).ilike(pattern))
+            )
+    return int(session.exec(query).one())
+
+
+def claim_version(session: Session, claim_id: int) -> int:
+    """The claim's current version."""
+    return fetch(session, Claim, claim_id).version

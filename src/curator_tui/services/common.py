@@ -1,0 +1,60 @@
+"""Helpers shared by the services: fetching, touching the claim, renumbering positions."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlmodel import Session, SQLModel, col, select
+
+from curator_tui.cards.text import clean
+from curator_tui.models import Claim, utcnow
+from curator_tui.services.errors import NotFound, ServiceError
+
+T = TypeVar("T", bound=SQLModel)
+
+
+def fetch(session: Session, model: type[T], ident: int) -> T:
+    """The row with primary key ``ident`` or NotFound."""
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFound(f"{model.__name__.lower()} {ident} does not exist")
+    return row
+
+
+def touch(session: Session, claim_id: int) -> Claim:
+    """Mark a claim changed: new timestamp and version."""
+    claim = fetch(session, Claim, claim_id)
+    claim.updated_at = utcnow()
+    claim.version += 1
+    session.add(claim)
+    return claim
+
+
+def required(text: str, what: str) -> str:
+    """Cleaned text, or a ServiceError when nothing is left."""
+    value = clean(text)
+    if not value:
+        raise ServiceError(f"{what} cannot be empty")
+    return value
+
+
+def siblings(session: Session, model: type[T], parent: Any, order: Any) -> list[T]:
+    """The rows under one parent, in order."""
+    return list(session.exec(select(model).where(parent).order_by(order, col(model.id))))  # type: ignore[attr-defined]
+
+
+def renumber(session: Session, rows: list[Any], attr: str = "position") -> None:
+    """Make positions contiguous (0, 1, 2, ...) in the given order."""
+    for index, row in enumerate(rows):
+        if getattr(row, attr) != index:
+            setattr(row, attr, index)
+            session.add(row)
+
+
+def move_in(rows: list[Any], row: Any, offset: int) -> list[Any]:
+    """The list with ``row`` moved by ``offset`` places, clamped to the ends."""
+    index = rows.index(row)
+    target = max(0, min(len(rows) - 1, index + offset))
+    out = [r for r in rows if r is not row]
+    out.insert(target, row)
+    return out
