@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
@@ -82,6 +82,14 @@ def find_by_statement(session: Session, statement: str) -> int | None:
     return session.exec(select(Claim.id).where(Claim.statement == clean(statement))).first()
 
 
+def _matching(query: Any, search: str | None) -> Any:
+    """Only the claims whose statement or synthesis contains every word of ``search``."""
+    for word in (search or "").split():
+        pattern = f"%{word}%"
+        query = query.where(or_(col(Claim.statement).ilike(pattern), col(Claim.synthesis).ilike(pattern)))
+    return query
+
+
 def _rows_query(search: str | None, sort: Sort):  # type: ignore[no-untyped-def]
     steps = (
         select(func.count(col(MechanismStep.id)))
@@ -95,12 +103,7 @@ def _rows_query(search: str | None, sort: Sort):  # type: ignore[no-untyped-def]
     query = select(
         Claim.id, Claim.statement, steps, studies, Claim.updated_at, Claim.version
     )
-    if search:
-        for word in search.split():
-            pattern = f"%{word}%"
-            query = query.where(
-                or_(col(Claim.statement).ilike(pattern), col(Claim.synthesis).ilike(pattern))
-            )
+    query = _matching(query, search)
     if sort == "statement":
         query = query.order_by(col(Claim.statement), col(Claim.id))
     elif sort == "id":
@@ -127,15 +130,35 @@ def list_claims(
 def count_claims(session: Session, search: str | None = None) -> int:
     """How many claims match ``search`` (all when empty)."""
     query = select(func.count(col(Claim.id)))
-    if search:
-        for word in search.split():
-            pattern = f"%{word}%"
-            query = query.where(
-                or_(col(Claim.statement).ilike(pattern), col(Claim.synthesis).ilike(pattern))
-            )
+    query = _matching(query, search)
     return int(session.exec(query).one())
 
 
 def claim_version(session: Session, claim_id: int) -> int:
     """The claim's current version."""
     return fetch(session, Claim, claim_id).version
+
+
+def index_of(session: Session, claim_id: int, search: str | None = None, sort: Sort = "id") -> int | None:
+    """The position of a claim in the list for this filter and sort (None if filtered out)."""
+    claim = session.get(Claim, claim_id)
+    if claim is None:
+        return None
+    query = select(func.count(col(Claim.id)))
+    if search:
+        query = _matching(query, search)
+        if not session.exec(_matching(select(Claim.id).where(Claim.id == claim_id), search)).first():
+            return None
+    if sort == "statement":
+        query = query.where(
+            or_(col(Claim.statement) < claim.statement,
+                (col(Claim.statement) == claim.statement) & (col(Claim.id) < claim_id))
+        )
+    elif sort == "updated":
+        query = query.where(
+            or_(col(Claim.updated_at) > claim.updated_at,
+                (col(Claim.updated_at) == claim.updated_at) & (col(Claim.id) > claim_id))
+        )
+    else:
+        query = query.where(col(Claim.id) < claim_id)
+    return int(session.exec(query).one())

@@ -1,0 +1,57 @@
+"""User configuration: a TOML file in the platform's config directory (key remapping)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CONFIG_ENV = "CURATOR_CONFIG"
+
+
+class ConfigError(ValueError):
+    """The config file is unreadable or malformed: the message names the file."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings read from ``config.toml``. ``keys`` maps binding ids to keys."""
+
+    keys: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None
+
+
+def config_path() -> Path:
+    """``$CURATOR_CONFIG``, else ``config.toml`` in the user config directory."""
+    if chosen := os.environ.get(CONFIG_ENV):
+        return Path(chosen).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("curator-tui", appauthor=False) / "config.toml"
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the config; a missing file is the default config.
+
+    Example ``config.toml``::
+
+        [keys]
+        "claims.new" = "ctrl+n"
+        "claim.copy" = "y"
+    """
+    path = path or config_path()
+    if not path.exists():
+        return Config(path=path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    keys = data.get("keys", {})
+    if not isinstance(keys, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
+    ):
+        raise ConfigError(f'{path}: [keys] must map binding ids to keys, e.g. "claim.copy" = "y"')
+    return Config(keys=dict(keys), path=path)

@@ -1,0 +1,47 @@
+"""Command palette providers: jump to any claim by its text."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from curator_tui.cards.text import strip_controls
+from curator_tui.db import session_scope
+from curator_tui.services.claims import ClaimRow, list_claims
+
+if TYPE_CHECKING:
+    from curator_tui.ui.app import CuratorApp
+
+
+class ClaimJumpProvider(Provider):
+    """Claims whose statement or synthesis contains the words typed."""
+
+    def _rows(self, query: str) -> list[ClaimRow]:
+        app: CuratorApp = self.app  # type: ignore[assignment]
+        with session_scope(app.engine) as session:
+            return list_claims(session, search=query, sort="updated", limit=20)
+
+    async def discover(self) -> Hits:
+        for row in await asyncio.to_thread(self._rows, ""):
+            yield DiscoveryHit(self._label(row), partial(self._jump, row.id), help=f"claim {row.id}")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        words = " ".join(w for w in query.split() if len(w) > 1)
+        for row in await asyncio.to_thread(self._rows, words):
+            label = self._label(row)
+            score = matcher.match(label.plain)
+            yield Hit(max(score, 0.1), label, partial(self._jump, row.id), help=f"Go to claim {row.id}")
+
+    @staticmethod
+    def _label(row: ClaimRow) -> Text:
+        statement = strip_controls(row.statement)
+        return Text(f"Claim: {statement[:90]}{'…' if len(statement) > 90 else ''}")
+
+    def _jump(self, claim_id: int) -> None:
+        app: CuratorApp = self.app  # type: ignore[assignment]
+        app.jump_to_claim(claim_id)

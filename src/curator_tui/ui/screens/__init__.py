@@ -1,0 +1,3 @@
+"""The app's screens."""
+
+from __future__ import annotations

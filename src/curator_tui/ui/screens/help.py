@@ -1,0 +1,77 @@
+"""The help screen, generated from the bindings themselves so it can never drift."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+
+def binding_groups() -> list[tuple[str, list[BindingType]]]:
+    """Every pane's bindings, in the order a curator meets them."""
+    from curator_tui.ui.app import CuratorApp
+    from curator_tui.ui.screens.main import MainScreen
+    from curator_tui.ui.widgets.claim_editor import ClaimEditor
+    from curator_tui.ui.widgets.claim_list import ClaimList
+    from curator_tui.ui.widgets.evidence import EvidenceList
+    from curator_tui.ui.widgets.gold import GoldList
+    from curator_tui.ui.widgets.mechanisms import MechanismEditor
+
+    return [
+        ("Everywhere", list(CuratorApp.BINDINGS)),
+        ("Library", list(MainScreen.BINDINGS)),
+        ("Claim list", list(ClaimList.BINDINGS)),
+        ("Claim pane (1)", list(ClaimEditor.BINDINGS)),
+        ("Mechanisms pane (2)", list(MechanismEditor.BINDINGS)),
+        ("Evidence pane (3)", list(EvidenceList.BINDINGS)),
+        ("Gold-standard pane (4)", list(GoldList.BINDINGS)),
+    ]
+
+
+def _key_label(binding: Binding, keymap: dict[str, str]) -> str:
+    keys = keymap.get(binding.id or "", binding.key)
+    names = {"slash": "/", "question_mark": "?", "delete": "del"}
+    return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+def help_table(groups: Iterable[tuple[str, list[BindingType]]], keymap: dict[str, str]) -> Table:
+    """A table of key, action and what it does, one section per pane."""
+    table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+    table.add_column("Key", style="bold", no_wrap=True, min_width=12)
+    table.add_column("Action", no_wrap=True)
+    table.add_column("What it does", ratio=1, style="dim")
+    for title, bindings in groups:
+        table.add_row(Text(title, style="bold underline"), "", "")
+        for binding in bindings:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            table.add_row(
+                Text(_key_label(binding, keymap)), Text(binding.description), Text(binding.tooltip or "")
+            )
+        table.add_row("", "", "")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, from the bindings. escape, q or ? closes it."""
+
+    BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close", id="help.close")]
+
+    def __init__(self, keymap: dict[str, str]) -> None:
+        super().__init__()
+        self.keymap = keymap
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog help"):
+            yield Label("Keys — every action is also in the command palette (ctrl+p)", classes="dialog-title")
+            yield Static(help_table(binding_groups(), self.keymap))
+            yield Label("escape closes · keys can be remapped in config.toml (see README)", classes="dialog-hint")
+
+    def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
+        self.dismiss(None)

@@ -1,0 +1,76 @@
+"""The claim pane: statement and synthesis summary, edited in place."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Label, TextArea
+
+from curator_tui.services.cards import ClaimDetail
+
+
+class ClaimEditor(Vertical):
+    """Two editors; ctrl+s saves, escape cancels (after asking when there are changes)."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "screen.save_claim", "Save", tooltip="Save the statement and synthesis", id="claim.save"),
+        Binding("escape", "screen.cancel_claim", "Cancel", tooltip="Discard unsaved changes", id="claim.cancel"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.claim_id: int | None = None
+        self.version: int | None = None
+        self._saved = ("", "")
+
+    def compose(self) -> ComposeResult:
+        yield Label("Statement", classes="field-label")
+        yield TextArea(id="statement", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        yield Label("Synthesis summary", classes="field-label")
+        yield TextArea(id="synthesis", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+
+    @property
+    def statement(self) -> TextArea:
+        """The statement editor."""
+        return self.query_one("#statement", TextArea)
+
+    @property
+    def synthesis(self) -> TextArea:
+        """The synthesis editor."""
+        return self.query_one("#synthesis", TextArea)
+
+    def show_claim(self, detail: ClaimDetail | None, *, force: bool = False) -> None:
+        """Show a claim; unsaved text for the same claim is kept unless ``force``."""
+        if detail is None:
+            self.claim_id, self.version, self._saved = None, None, ("", "")
+            self.statement.load_text("")
+            self.synthesis.load_text("")
+            self.disabled = True
+            return
+        self.disabled = False
+        same = detail.id == self.claim_id
+        if same and self.dirty and not force:
+            # Never throw away what the curator is typing because the claim changed elsewhere.
+            return
+        self.claim_id, self.version = detail.id, detail.version
+        self._saved = (detail.statement, detail.synthesis)
+        if self.statement.text != detail.statement:
+            self.statement.load_text(detail.statement)
+        if self.synthesis.text != detail.synthesis:
+            self.synthesis.load_text(detail.synthesis)
+
+    @property
+    def values(self) -> tuple[str, str]:
+        """What is in the editors now."""
+        return self.statement.text, self.synthesis.text
+
+    @property
+    def dirty(self) -> bool:
+        """Unsaved changes?"""
+        return self.claim_id is not None and self.values != self._saved
+
+    def revert(self) -> None:
+        """Back to the saved text."""
+        self.statement.load_text(self._saved[0])
+        self.synthesis.load_text(self._saved[1])
