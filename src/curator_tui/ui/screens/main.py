@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane, TextArea
 
 from curator_tui.cards.model import Stance
 from curator_tui.cards.render import render_markdown
@@ -692,7 +692,7 @@ class MainScreen(Screen[None]):
         def write(text: str | None) -> None:
             if text is None:
                 return
-            design, _, description = text.partition(" — ")
+            design, description = _split_design(text)
 
             def operation(session: Session) -> Outcome:
                 item_id = gold_service.add_gold(session, detail.id, design, description, position)
@@ -701,7 +701,7 @@ class MainScreen(Screen[None]):
             self.edit(operation)
 
         self.app.push_screen(
-            TextDialog("New study design (optionally: design — description)", validate=_required("A study design")),
+            TextDialog("New study design (optionally: design -- description)", validate=_required("A study design")),
             write,
         )
 
@@ -716,7 +716,7 @@ class MainScreen(Screen[None]):
         def save(text: str | None) -> None:
             if text is None or text == old:
                 return
-            design, _, description = text.partition(" — ")
+            design, description = _split_design(text)
 
             def operation(session: Session) -> Outcome:
                 gold_service.edit_gold(session, ident, design, description)
@@ -725,7 +725,7 @@ class MainScreen(Screen[None]):
 
             self.edit(operation)
 
-        self.app.push_screen(TextDialog("Edit study design (design — description)", old, validate=_required("A study design")), save)
+        self.app.push_screen(TextDialog("Edit study design (design -- description)", old, validate=_required("A study design")), save)
 
     def _delete_gold(self, detail: ClaimDetail, target: ItemList) -> None:
         hit = target.highlighted_as("gold")
@@ -820,7 +820,10 @@ class MainScreen(Screen[None]):
             "gold": "#gold-list",
             "preview": "#preview-pane",
         }[tab]
-        self.query_one(target).focus()
+        widget = self.query_one(target)
+        widget.focus()
+        if isinstance(widget, TextArea):
+            widget.move_cursor(widget.document.end)
 
     def action_back(self) -> None:
         filter_input = self.query_one("#filter", Input)
@@ -896,6 +899,15 @@ def _position(session: Session, kind: str, ident: int) -> int:
     if kind == "gold":
         return session.get_one(GoldStandardItem, ident).position
     return session.get_one(Mechanism, ident).rank
+
+
+def _split_design(text: str) -> tuple[str, str]:
+    """"design -- description" (or with an em dash) into its two parts."""
+    for separator in (" — ", " -- "):
+        if separator in text:
+            design, _, description = text.partition(separator)
+            return design, description
+    return text, ""
 
 
 def _required(what: str) -> Callable[[str], str | None]:

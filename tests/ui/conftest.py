@@ -1,0 +1,55 @@
+"""Fixtures for the TUI tests: a real library file and the app driven by Pilot."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+
+from curator_tui.config import Config
+from curator_tui.db import open_library
+from curator_tui.services.sample import sample_dir, seed
+from curator_tui.ui.app import CuratorApp
+
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+
+@pytest.fixture
+def empty_library(tmp_path: Path) -> Engine:
+    """A new, empty library file."""
+    return open_library(tmp_path / "library.db")
+
+
+@pytest.fixture
+def seeded_library(tmp_path: Path) -> Engine:
+    """A library holding the bundled sample cards."""
+    engine = open_library(tmp_path / "library.db")
+    assert all(r.ok for r in seed(engine))
+    return engine
+
+
+@pytest.fixture
+def make_app() -> Callable[[Engine], CuratorApp]:
+    """An app on a library, with the default keys (no user config)."""
+
+    def make(engine: Engine, keys: dict[str, str] | None = None) -> CuratorApp:
+        return CuratorApp(engine, Config(keys=keys or {}))
+
+    return make
+
+
+@pytest.fixture
+def sample_cards() -> Path:
+    """The bundled sample cards folder."""
+    return sample_dir()
+
+
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait until every worker is done and the screen has caught up."""
+    for _ in range(5):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    await pilot.app.workers.wait_for_complete()

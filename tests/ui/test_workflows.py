@@ -1,0 +1,294 @@
+"""Pilot tests: the curator's daily workflows, pressed key by key, checked in the database."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from curator_tui.cards.render import render_markdown
+from curator_tui.db import session_scope
+from curator_tui.models import Claim, Evidence, GoldStandardItem, Mechanism, MechanismStep, Study
+from curator_tui.services.cards import load_card, load_claim
+from curator_tui.ui.screens.main import MainScreen
+from curator_tui.ui.widgets.claim_list import ClaimList
+
+from .conftest import settle
+
+
+async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    for char in text:
+        await pilot.press(char if char != " " else "space")
+
+
+def steps_of(engine, claim_id: int) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as session:
+        detail = load_claim(session, claim_id)
+    return [[s.text for s in m.steps] for m in detail.mechanisms]
+
+
+async def test_create_claim_from_nothing_and_write_three_steps(empty_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(empty_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one(ClaimList).total == 0
+        await pilot.press("n")
+        await type_text(pilot, "Creatine improves strength")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with session_scope(empty_library) as session:
+            claims = session.exec(select(Claim)).all()
+        assert [c.statement for c in claims] == ["Creatine improves strength"]
+        claim_id = claims[0].id
+        # The most probable mechanism, then three steps, each after the cursor.
+        await pilot.press("A")
+        await type_text(pilot, "More phosphocreatine")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        for text in ("First step", "Second step", "Third step"):
+            await pilot.press("a")
+            await type_text(pilot, text)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+        assert steps_of(empty_library, claim_id) == [["First step", "Second step", "Third step"]]
+        # Move the third step up once: it becomes second.
+        await pilot.press("shift+up")
+        await settle(pilot)
+        assert steps_of(empty_library, claim_id) == [["First step", "Third step", "Second step"]]
+
+
+async def test_empty_step_is_refused_and_text_is_kept(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        claim_id = app.screen.detail.id
+        before = steps_of(seeded_library, claim_id)
+        await pilot.press("2", "a")
+        await type_text(pilot, "   ")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # The dialog stays open with an error; nothing was written.
+        assert "cannot be empty" in str(app.screen.query_one("#dialog-error").render())
+        assert steps_of(seeded_library, claim_id) == before
+
+
+async def test_promote_alternative(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        detail = app.screen.detail
+        assert len(detail.mechanisms) == 2
+        old_first, alternative = detail.mechanisms
+        editor = app.screen.query_one("#mechanism-editor")
+        await pilot.press("2")
+        editor.highlighted = [o.id for o in editor.options].index(f"mechanism:{alternative.id}")
+        await pilot.press("p")
+        await settle(pilot)
+        with session_scope(seeded_library) as session:
+            ranks = dict(session.exec(select(Mechanism.id, Mechanism.rank).where(Mechanism.claim_id == detail.id)).all())
+        assert ranks == {alternative.id: 0, old_first.id: 1}
+
+
+async def test_add_study_by_doi_and_flip_to_contradicting(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        claim_id = app.screen.detail.id
+        await pilot.press("3", "a")
+        # A malformed DOI is refused in the dialog, the text stays to be fixed.
+        await type_text(pilot, "10.12/bad")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "not a DOI" in str(app.screen.query_one("#dialog-error").render())
+        await pilot.press(*["backspace"] * 9)
+        await type_text(pilot, "https://doi.org/10.1234/ABC.5")
+        await pilot.press("enter")
+        await settle(pilot)
+        with session_scope(seeded_library) as session:
+            links = session.exec(
+                select(Study.doi, Evidence.stance).join(Study).where(Evidence.claim_id == claim_id)
+            ).all()
+        assert ("10.1234/abc.5", "supporting") in links
+        supporting = app.screen.query_one("#supporting")
+        supporting.focus()
+        supporting.highlighted = [o.id for o in supporting.options].index(
+            next(f"evidence:{e.id}" for e in app.screen.detail.evidence if e.study.doi == "10.1234/abc.5")
+        )
+        await pilot.press("s")
+        await settle(pilot)
+        with session_scope(seeded_library) as session:
+            stance = session.exec(
+                select(Evidence.stance).join(Study).where(Evidence.claim_id == claim_id, Study.doi == "10.1234/abc.5")
+            ).one()
+        assert stance == "contradicting"
+        assert app.screen.query_one("#contradicting").border_title == "Contradicting (1)"
+
+
+async def test_add_gold_standard_item(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        claim_id = app.screen.detail.id
+        await pilot.press("4", "a")
+        await type_text(pilot, "Randomised controlled trial -- 12 weeks, 100 adults")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with session_scope(seeded_library) as session:
+            items = session.exec(
+                select(GoldStandardItem.design, GoldStandardItem.description).where(GoldStandardItem.claim_id == claim_id)
+            ).all()
+        assert items == [("Randomised controlled trial", "12 weeks, 100 adults")]
+
+
+async def test_copy_puts_the_export_on_the_clipboard(seeded_library, make_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("DISPLAY", raising=False)  # no system clipboard here: OSC 52
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        claim_id = app.screen.detail.id
+        await pilot.press("c")
+        await settle(pilot)
+        with session_scope(seeded_library) as session:
+            expected = render_markdown(load_card(session, claim_id))
+        assert app.clipboard == expected
+        assert any("OSC 52" in str(n.message) for n in app._notifications)
+
+
+async def test_undo_a_step_delete(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        claim_id = app.screen.detail.id
+        before = steps_of(seeded_library, claim_id)
+        editor = app.screen.query_one("#mechanism-editor")
+        await pilot.press("2")
+        first_step = app.screen.detail.mechanisms[0].steps[1]
+        editor.highlighted = [o.id for o in editor.options].index(f"step:{first_step.id}")
+        await pilot.press("d")
+        await settle(pilot)
+        after = steps_of(seeded_library, claim_id)
+        assert after[0] == before[0][:1] + before[0][2:]
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        assert steps_of(seeded_library, claim_id) == before
+
+
+async def test_undo_is_fifty_deep(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        claim_id = app.screen.detail.id
+        before = steps_of(seeded_library, claim_id)
+        await pilot.press("2")
+        for _ in range(55):
+            await pilot.press("shift+down")
+            await settle(pilot)
+        for _ in range(55):
+            await pilot.press("ctrl+z")
+            await settle(pilot)
+        assert steps_of(seeded_library, claim_id) == before
+
+
+async def test_edit_statement_in_place_and_escape_asks(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        claim_id = app.screen.detail.id
+        await pilot.press("1")
+        await type_text(pilot, " Edited")
+        await pilot.press("escape")
+        await settle(pilot)
+        # A confirmation: "n" keeps editing, the text is still there.
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.query_one("#statement").text.endswith(" Edited")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with session_scope(seeded_library) as session:
+            assert session.get(Claim, claim_id).statement.endswith(" Edited")
+
+
+async def test_preview_equals_export(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        with session_scope(seeded_library) as session:
+            expected = render_markdown(load_card(session, screen.detail.id))
+        assert screen.query_one("#preview-pane").source == expected
+
+
+async def test_markup_in_text_is_shown_literally(empty_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    from curator_tui.services.claims import create_claim
+    from curator_tui.services.mechanisms import add_mechanism, add_step
+
+    with session_scope(empty_library) as session:
+        claim_id = create_claim(session, "[bold]Claims[/] with *stars* and [link=x]links[/link]")
+        mechanism_id = add_mechanism(session, claim_id, "[red]summary[/red]")
+        add_step(session, mechanism_id, "[/] closing tag first \x1b[31m red")
+    app = make_app(empty_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        editor = app.screen.query_one("#mechanism-editor")
+        prompts = [str(o.prompt) for o in editor.options]
+        assert "[red]summary[/red]" in prompts
+        assert any("[/] closing tag first" in p for p in prompts)
+        row = app.screen.query_one(ClaimList).current
+        assert row is not None and row.statement.startswith("[bold]Claims[/]")
+
+
+async def test_filter_as_you_type(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        claims = app.screen.query_one(ClaimList)
+        assert claims.total == 2
+        await pilot.press("slash")
+        await type_text(pilot, "muscle")
+        await settle(pilot)
+        assert claims.total == 2  # both statements speak of muscle
+        await type_text(pilot, " failure")
+        await settle(pilot)
+        assert claims.total == 1
+        await pilot.press("escape")
+        await settle(pilot)
+        assert claims.total == 2
+
+
+async def test_help_lists_every_binding(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    from textual.binding import Binding
+
+    from curator_tui.ui.screens.help import HelpScreen, binding_groups
+
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        shown = str(app.screen.query_one("#help-table").render())
+        assert "Promote" in shown and "Flip stance" in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+    for _, bindings in binding_groups():
+        for binding in bindings:
+            assert isinstance(binding, Binding)
+            assert binding.id, f"binding {binding.key} has no id"
+            assert binding.description, f"binding {binding.key} has no description"
+
+
+async def test_keys_can_be_remapped(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library, keys={"claims.new": "ctrl+n"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)  # plain n no longer creates
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert not isinstance(app.screen, MainScreen)
