@@ -66,11 +66,12 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, keymap: dict[str, str]) -> None:
         super().__init__()
         self.keymap = keymap
+        self.table = help_table(binding_groups(), keymap)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help"):
             yield Label("Keys — every action is also in the command palette (ctrl+p)", classes="dialog-title")
-            yield Static(help_table(binding_groups(), self.keymap), id="help-table")
+            yield Static(self.table, id="help-table")
             yield Label("escape closes · keys can be remapped in config.toml (see README)", classes="dialog-hint")
 
     def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
