@@ -14,6 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -24,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO / "data"
 
 DumpLibrary = Callable[[Engine | Path | str], str]
-RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
+RunCli = Callable[..., "subprocess.CompletedProcess[Any]"]
 
 
 def _db_file(target: Engine | Path | str) -> Path:
@@ -83,8 +84,12 @@ def run_cli(
     env: dict[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     timeout: float = 60,
-) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m curator_tui.cli ARGS [--db DB]`` with CURATOR_DB unset (unless in ``env``)."""
+    binary: bool = False,
+) -> subprocess.CompletedProcess[Any]:
+    """Run ``python -m curator_tui.cli ARGS [--db DB]`` with CURATOR_DB unset (unless in ``env``).
+
+    Output is text (UTF-8); ``binary=True`` gives bytes, for byte-exact checks.
+    """
     environ = {k: v for k, v in os.environ.items() if k != "CURATOR_DB"}
     environ.update({"PYTHONIOENCODING": "utf-8", "COLUMNS": "200", "NO_COLOR": "1"})
     environ.update(env or {})
@@ -93,10 +98,10 @@ def run_cli(
         argv += ["--db", str(db)]
     return subprocess.run(
         argv,
-        input=input,
+        input=input.encode("utf-8") if binary and input is not None else input,
         capture_output=True,
-        text=True,
-        encoding="utf-8",
+        text=not binary,
+        encoding=None if binary else "utf-8",
         env=environ,
         cwd=cwd,
         timeout=timeout,
@@ -106,6 +111,6 @@ def run_cli(
 
 @pytest.fixture(scope="session", name="run_cli")
 def run_cli_fixture() -> RunCli:
-    """``run_cli(*args, db=None, input=None, env=None)``: the CLI in a subprocess."""
+    """``run_cli(*args, db=None, input=None, env=None, binary=False)``: the CLI in a subprocess."""
     return run_cli
 

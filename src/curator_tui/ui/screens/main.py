@@ -110,7 +110,7 @@ class MainScreen(Screen[None]):
                 with TabPane("3 Evidence", id="evidence"):
                     yield EvidenceList(Stance.SUPPORTING, id="supporting")
                     yield EvidenceList(Stance.CONTRADICTING, id="contradicting")
-                with TabPane("4 Gold standard", id="gold"):
+                with TabPane("4 Gold", id="gold"):
                     yield GoldList(id="gold-list")
                 with TabPane("5 Preview", id="preview"):
                     yield Preview(id="preview-pane")
