@@ -113,4 +113,3 @@ def run_cli(
 def run_cli_fixture() -> RunCli:
     """``run_cli(*args, db=None, input=None, env=None, binary=False)``: the CLI in a subprocess."""
     return run_cli
-

@@ -59,9 +59,7 @@ def assert_one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def seeded(
-    tmp_path_factory: pytest.TempPathFactory, run_cli: RunCli, data_dir: Path
-) -> Seeded:
+def seeded(tmp_path_factory: pytest.TempPathFactory, run_cli: RunCli, data_dir: Path) -> Seeded:
     db = tmp_path_factory.mktemp("cli") / "library.db"
     return Seeded(db, run_cli("import", data_dir, db=db))
 
@@ -138,9 +136,7 @@ def test_list_table(seeded: Seeded, run_cli: RunCli) -> None:
     assert "When performing" in result.stdout
 
 
-def test_global_db_option_and_environment(
-    seeded: Seeded, run_cli: RunCli, tmp_path: Path
-) -> None:
+def test_global_db_option_and_environment(seeded: Seeded, run_cli: RunCli, tmp_path: Path) -> None:
     expected = json.loads(run_cli("list", "--json", db=seeded.db).stdout)
     assert json.loads(run_cli("--db", seeded.db, "list", "--json").stdout) == expected
     from_env = run_cli("list", "--json", env={"CURATOR_DB": str(seeded.db)})
@@ -203,7 +199,9 @@ def test_export_unknown_id(seeded: Seeded, run_cli: RunCli) -> None:
 
 
 @pytest.mark.parametrize("command", [["list"], ["list", "--json"], ["show", "1"], ["export", "1"]])
-def test_missing_library_is_not_created(command: list[str], run_cli: RunCli, tmp_path: Path) -> None:
+def test_missing_library_is_not_created(
+    command: list[str], run_cli: RunCli, tmp_path: Path
+) -> None:
     missing = tmp_path / "nowhere.db"
     result = run_cli(*command, db=missing)
     line = assert_one_error_line(result)

@@ -262,7 +262,9 @@ def test_batch_goes_on_after_a_bad_file(library: Engine, tmp_path: Path) -> None
     assert results[1].message.startswith(f"{bad}:")
     with session_scope(library) as session:
         assert count_claims(session) == 2
-        statements = {load_card(session, r.claim_ids[0]).statement for r in (results[0], results[2])}
+        statements = {
+            load_card(session, r.claim_ids[0]).statement for r in (results[0], results[2])
+        }
     assert statements == {p.read_text(encoding="utf-8").split("\n")[0] for p in good}
 
 

@@ -163,9 +163,7 @@ def test_export_headings_are_the_card_sections(seed: Path, imported: Imported) -
     assert headings == expected_headings(seed_lines(seed))
 
 
-def test_supporting_lists_the_study_with_link_and_title(
-    imported: Imported, data_dir: Path
-) -> None:
+def test_supporting_lists_the_study_with_link_and_title(imported: Imported, data_dir: Path) -> None:
     export = imported.export
     [record] = json.loads((data_dir / "studies.json").read_text(encoding="utf-8"))
     assert record["doi"] == SEED_DOI
@@ -181,9 +179,8 @@ def test_supporting_lists_the_study_with_link_and_title(
     assert "Community contributions welcome" in after[1]
     # Nothing under "Contradicting (0)" but the boilerplate.
     contra = lines.index("### Contradicting (0)")
-    assert [line for line in lines[contra + 1 :] if line.strip()][0] == (
-        "*Community contributions welcome*"
-    )
+    following = next(line for line in lines[contra + 1 :] if line.strip())
+    assert following == "*Community contributions welcome*"
 
 
 def test_mechanisms_and_steps_in_order(seed: Path, imported: Imported) -> None:

@@ -39,6 +39,11 @@ def count(engine: Engine, table: str) -> int:
     return sql(engine, f"SELECT count(*) FROM {table}")[0][0]
 
 
+def children(engine: Engine, table: str, parent: str, parent_id: int) -> int:
+    """How many rows of ``table`` point at ``parent_id``."""
+    return sql(engine, f"SELECT count(*) FROM {table} WHERE {parent} = :p", p=parent_id)[0][0]
+
+
 def step_positions(engine: Engine, mechanism_id: int) -> list[int]:
     rows = sql(
         engine,
@@ -69,6 +74,11 @@ def gold_rows(engine: Engine, claim_id: int) -> list[tuple[int, str]]:
         "SELECT position, design FROM goldstandarditem WHERE claim_id = :c ORDER BY position",
         c=claim_id,
     )
+
+
+def evidence_positions(engine: Engine, claim_id: int) -> list[int]:
+    query = "SELECT position FROM evidence WHERE claim_id = :c ORDER BY position"
+    return [p for (p,) in sql(engine, query, c=claim_id)]
 
 
 def version(engine: Engine, claim_id: int) -> int:
@@ -129,7 +139,9 @@ def test_create_and_update_claim(library: Engine) -> None:
         1,
     )
     assert run(library, claims.update_claim, new, statement="Better claim") == 2
-    assert run(library, claims.update_claim, new, synthesis="New synthesis", expected_version=2) == 3
+    assert (
+        run(library, claims.update_claim, new, synthesis="New synthesis", expected_version=2) == 3
+    )
     detail = run(library, load_claim, new)
     assert (detail.statement, detail.synthesis, detail.version) == (
         "Better claim",
@@ -147,7 +159,7 @@ def test_empty_statement_is_rejected(library: Engine, statement: str) -> None:
 
 def test_stale_version_is_a_conflict(library: Engine, claim_id: int) -> None:
     seen = version(library, claim_id)
-    run(library, claims.update_claim, claim_id, synthesis="someone else saved", expected_version=seen)
+    run(library, claims.update_claim, claim_id, synthesis="saved elsewhere", expected_version=seen)
     with pytest.raises(Conflict):
         run(library, claims.update_claim, claim_id, statement="mine", expected_version=seen)
     assert run(library, load_claim, claim_id).statement == FULL_CARD.statement
@@ -162,7 +174,7 @@ def test_delete_claim_cascades(library: Engine, claim_id: int) -> None:
 
     assert sql(library, "SELECT id FROM claim") == [(other,)]
     for table in ("mechanism", "evidence", "goldstandarditem"):
-        assert sql(library, f"SELECT count(*) FROM {table} WHERE claim_id = :c", c=claim_id) == [(0,)]
+        assert children(library, table, "claim_id", claim_id) == 0
     orphans = sql(
         library,
         "SELECT count(*) FROM mechanismstep WHERE mechanism_id NOT IN (SELECT id FROM mechanism)",
@@ -261,14 +273,17 @@ def test_step_positions_stay_contiguous(library: Engine, claim_id: int) -> None:
     run(library, mechanisms.delete_step, first)
     expected.pop(0)
     check()
-    middle = next(s.id for s in run(library, load_claim, claim_id).mechanisms[0].steps if s.text == "Middle")
+    steps = run(library, load_claim, claim_id).mechanisms[0].steps
+    middle = next(step.id for step in steps if step.text == "Middle")
     run(library, mechanisms.delete_step, middle)
     expected.remove("Middle")
     check()
 
 
 @pytest.mark.parametrize("value", ["", "  ", "\n", "\x1b[2J"])
-def test_empty_step_is_rejected(library: Engine, claim_id: int, value: str, dump_library: Any) -> None:
+def test_empty_step_is_rejected(
+    library: Engine, claim_id: int, value: str, dump_library: Any
+) -> None:
     detail = run(library, load_claim, claim_id)
     before = dump_library(library)
     with pytest.raises(ServiceError):
@@ -308,7 +323,7 @@ def test_mechanism_ranks_and_promotion(library: Engine, claim_id: int) -> None:
         (1, "Fatigue shifts growth between muscles."),
     ]
     # Deleting a mechanism deletes its steps.
-    assert sql(library, "SELECT count(*) FROM mechanismstep WHERE mechanism_id = :m", m=most) == [(0,)]
+    assert children(library, "mechanismstep", "mechanism_id", most) == 0
     run(library, mechanisms.update_mechanism, alt, "  Fatigue,\nrevised ")
     assert ranks(library, claim_id)[1] == (1, "Fatigue, revised")
     card = run(library, load_card, claim_id)
@@ -369,11 +384,10 @@ def test_flip_stance_and_unlink(library: Engine, claim_id: int) -> None:
     assert [s.doi for s in run(library, load_card, claim_id).studies] == ["10.1000/182"]
     # The study stays in the library, and can be linked again.
     assert count(library, "study") == 2
-    assert sql(library, "SELECT position FROM evidence WHERE claim_id = :c", c=claim_id) == [(0,)]
+    assert evidence_positions(library, claim_id) == [0]
     run(library, evidence.link_study, claim_id, SEED_DOI)
     assert count(library, "study") == 2
-    positions = sql(library, "SELECT position FROM evidence WHERE claim_id = :c ORDER BY position", c=claim_id)
-    assert positions == [(0,), (1,)]
+    assert evidence_positions(library, claim_id) == [0, 1]
 
 
 # --- gold standard -----------------------------------------------------------------------

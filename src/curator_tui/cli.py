@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -48,7 +49,9 @@ def open_engine(db: str | None, *, create: bool) -> Engine:
     if new and is_default:
         path.parent.mkdir(parents=True, exist_ok=True)
     if new and not create and not is_default:
-        raise CliError(f"no library at {path} (create one with 'curator import' or by opening it in 'curator')")
+        raise CliError(
+            f"no library at {path} (create one with 'curator import' or by opening it in 'curator')"
+        )
     try:
         engine = open_library(path)
     except LibraryError as exc:
@@ -108,7 +111,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     failed = sum(not r.ok for r in results)
     if not args.quiet:
         done = sum(len(r.claim_ids) for r in results if r.status in ("imported", "replaced"))
-        out.print(f"{len(results)} file(s): {done} claim(s) imported or replaced, {failed} failed", markup=False)
+        out.print(
+            f"{len(results)} file(s): {done} claim(s) imported or replaced, {failed} failed",
+            markup=False,
+        )
     return 1 if failed else 0
 
 
@@ -148,7 +154,11 @@ def cmd_list(args: argparse.Namespace) -> int:
         if r.truncated:
             statement.append("  (cut off)", style="yellow")
         table.add_row(
-            str(r.id), statement, str(r.steps), str(r.studies), r.updated_at.strftime("%Y-%m-%d %H:%M")
+            str(r.id),
+            statement,
+            str(r.steps),
+            str(r.studies),
+            r.updated_at.strftime("%Y-%m-%d %H:%M"),
         )
     _stdout().print(table)
     return 0
@@ -178,6 +188,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_text(text: str, handle: Any) -> None:
+    handle.write(text)
+
+
 def _write_atomic(path: Path, chunks: Callable[[Any], None]) -> None:
     """Write a file through a temporary beside it, so a failure leaves no half-written file."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -194,8 +208,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Export claims as Markdown."""
     from curator_tui.cards.render import render_markdown
     from curator_tui.db import session_scope
-    from curator_tui.services.cards import iter_cards
     from curator_tui.filenames import card_filename
+    from curator_tui.services.cards import iter_cards
 
     if not args.all and not args.ids:
         raise CliError("name one or more claim IDs, or --all")
@@ -221,7 +235,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         count = 0
         for claim_id, card in cards():
             text = render_markdown(card)
-            _write_atomic(out_dir / card_filename(claim_id, card.statement), lambda h, t=text: h.write(t))
+            _write_atomic(
+                out_dir / card_filename(claim_id, card.statement), partial(_write_text, text)
+            )
             count += 1
         if not args.quiet:
             _stderr().print(f"exported {count} claim(s) to {out_dir}", markup=False)
@@ -261,7 +277,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line: global --db, then a subcommand (none opens the app)."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--db",
         metavar="PATH",
@@ -276,26 +292,54 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"curator-tui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("import", parents=[common], help="import card files (.txt, .md) and study records (.json)",
-                       description="Import card files and directories. Each file is all or nothing; the rest of the batch goes on.")
-    p.add_argument("paths", nargs="+", metavar="PATH", help="card files, study-record .json files or directories")
-    p.add_argument("--replace", action="store_true", help="update a claim already in the library instead of skipping it")
+    p = sub.add_parser(
+        "import",
+        parents=[common],
+        help="import card files (.txt, .md) and study records (.json)",
+        description="Import card files and directories. Each file is all or nothing; the rest of the batch goes on.",
+    )
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="card files, study-record .json files or directories",
+    )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="update a claim already in the library instead of skipping it",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("list", parents=[common], help="list the claims", description="List the claims in the library.")
+    p = sub.add_parser(
+        "list",
+        parents=[common],
+        help="list the claims",
+        description="List the claims in the library.",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON array for scripts")
-    p.add_argument("--search", metavar="TEXT", help="only claims whose statement or synthesis has every word")
-    p.add_argument("--sort", choices=["id", "updated", "statement"], default="id", help="order (default: id)")
+    p.add_argument(
+        "--search", metavar="TEXT", help="only claims whose statement or synthesis has every word"
+    )
+    p.add_argument(
+        "--sort", choices=["id", "updated", "statement"], default="id", help="order (default: id)"
+    )
     p.add_argument("--limit", type=int, metavar="N", help="at most N claims")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("show", parents=[common], help="show one claim", description="Show one claim, rendered.")
+    p = sub.add_parser(
+        "show", parents=[common], help="show one claim", description="Show one claim, rendered."
+    )
     p.add_argument("id", type=int, metavar="ID", help="claim id (see 'curator list')")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("export", parents=[common], help="export claims as Markdown",
-                       description="Export claims as Markdown: to stdout, to one file (-o) or one file per claim (--out).")
+    p = sub.add_parser(
+        "export",
+        parents=[common],
+        help="export claims as Markdown",
+        description="Export claims as Markdown: to stdout, to one file (-o) or one file per claim (--out).",
+    )
     p.add_argument("ids", nargs="*", type=int, metavar="ID", help="claim ids")
     p.add_argument("--all", action="store_true", help="every claim, in id order")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")

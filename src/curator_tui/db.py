@@ -66,7 +66,9 @@ def create_schema(engine: Engine) -> None:
     try:
         SQLModel.metadata.create_all(engine)
     except (OperationalError, DatabaseError) as exc:
-        raise LibraryError(f"cannot use the library {engine.url.database}: {_reason(exc)}") from None
+        raise LibraryError(
+            f"cannot use the library {engine.url.database}: {_reason(exc)}"
+        ) from None
 
 
 def _reason(exc: Exception) -> str:
@@ -84,7 +86,9 @@ def open_library(path: Path | str, *, create: bool = True) -> Engine:
             if not create:
                 raise LibraryError(f"no library at {file}")
             if not file.parent.exists():
-                raise LibraryError(f"cannot create the library {file}: {file.parent} does not exist")
+                raise LibraryError(
+                    f"cannot create the library {file}: {file.parent} does not exist"
+                )
     engine = make_engine(path)
     create_schema(engine)
     return engine

@@ -16,7 +16,9 @@ def utcnow() -> datetime:
 def _parent(table: str) -> Column[int]:
     # ON DELETE CASCADE in the schema itself, so a delete from any client (sqlite3 shell,
     # another tool) keeps the library consistent, not only deletes made through the ORM.
-    return Column(Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False, index=True)
+    return Column(
+        Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False, index=True
+    )
 
 
 class Claim(SQLModel, table=True):

@@ -128,7 +128,9 @@ class Tmux:
             if time.monotonic() > deadline:
                 pytest.fail(f"timed out after {timeout:.0f} s waiting for {texts!r}; the pane:\n"
                             + seen["screen"])
-            if self.dead() is not None:
+            if self.tmux(
+                "display-message", "-p", "-t", self.SESSION, "#{pane_dead}"
+            ).stdout.strip() == "1":
                 pytest.fail(f"the program exited while waiting for {texts!r}; the pane:\n"
                             + self.capture())
             time.sleep(0.05)
@@ -142,12 +144,20 @@ class Tmux:
         self.tmux("send-keys", "-t", self.SESSION, "-l", text)
 
     def dead(self) -> int | None:
-        """The program's exit status once it has exited, else None."""
-        out = self.tmux(
-            "display-message", "-p", "-t", self.SESSION, "#{pane_dead} #{pane_dead_status}"
-        ).stdout.split()
-        if out and out[0] == "1":
-            return int(out[1]) if len(out) > 1 else -1
+        """The program's exit status once it has exited (128 + N if killed by signal N)."""
+        fields = self.tmux(
+            "display-message", "-p", "-t", self.SESSION,
+            "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}",
+        ).stdout.strip().split("|")
+        dead, status, signal = (fields + ["", "", ""])[:3]
+        # tmux marks the pane dead when the pty closes, a moment before it reaps the child:
+        # until then the status is empty, so keep waiting.
+        if dead != "1":
+            return None
+        if status:
+            return int(status)
+        if signal:
+            return 128 + int(signal)
         return None
 
     def wait_exit(self, timeout: float = 20) -> int:

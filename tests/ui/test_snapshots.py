@@ -30,11 +30,15 @@ async def _ready_help(pilot) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_main_screen_120x40(seeded_library, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(app_for(seeded_library), terminal_size=(120, 40), run_before=_ready_mechanisms)
+    assert snap_compare(
+        app_for(seeded_library), terminal_size=(120, 40), run_before=_ready_mechanisms
+    )
 
 
 def test_main_screen_80x24(seeded_library, snap_compare) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(app_for(seeded_library), terminal_size=(80, 24), run_before=_ready_mechanisms)
+    assert snap_compare(
+        app_for(seeded_library), terminal_size=(80, 24), run_before=_ready_mechanisms
+    )
 
 
 def test_help_screen(seeded_library, snap_compare) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from curator_tui.cards.render import render_markdown
 from curator_tui.db import session_scope
-from curator_tui.models import Claim, Evidence, GoldStandardItem, Mechanism, MechanismStep, Study
+from curator_tui.models import Claim, Evidence, GoldStandardItem, Mechanism, Study
 from curator_tui.services.cards import load_card, load_claim
 from curator_tui.ui.screens.main import MainScreen
 from curator_tui.ui.widgets.claim_list import ClaimList
@@ -86,7 +86,11 @@ async def test_promote_alternative(seeded_library, make_app) -> None:  # type: i
         await pilot.press("p")
         await settle(pilot)
         with session_scope(seeded_library) as session:
-            ranks = dict(session.exec(select(Mechanism.id, Mechanism.rank).where(Mechanism.claim_id == detail.id)).all())
+            ranks = dict(
+                session.exec(
+                    select(Mechanism.id, Mechanism.rank).where(Mechanism.claim_id == detail.id)
+                ).all()
+            )
         assert ranks == {alternative.id: 0, old_first.id: 1}
 
 
@@ -113,13 +117,19 @@ async def test_add_study_by_doi_and_flip_to_contradicting(seeded_library, make_a
         supporting = app.screen.query_one("#supporting")
         supporting.focus()
         supporting.highlighted = [o.id for o in supporting.options].index(
-            next(f"evidence:{e.id}" for e in app.screen.detail.evidence if e.study.doi == "10.1234/abc.5")
+            next(
+                f"evidence:{e.id}"
+                for e in app.screen.detail.evidence
+                if e.study.doi == "10.1234/abc.5"
+            )
         )
         await pilot.press("s")
         await settle(pilot)
         with session_scope(seeded_library) as session:
             stance = session.exec(
-                select(Evidence.stance).join(Study).where(Evidence.claim_id == claim_id, Study.doi == "10.1234/abc.5")
+                select(Evidence.stance)
+                .join(Study)
+                .where(Evidence.claim_id == claim_id, Study.doi == "10.1234/abc.5")
             ).one()
         assert stance == "contradicting"
         assert app.screen.query_one("#contradicting").border_title == "Contradicting (1)"
@@ -136,7 +146,9 @@ async def test_add_gold_standard_item(seeded_library, make_app) -> None:  # type
         await settle(pilot)
         with session_scope(seeded_library) as session:
             items = session.exec(
-                select(GoldStandardItem.design, GoldStandardItem.description).where(GoldStandardItem.claim_id == claim_id)
+                select(GoldStandardItem.design, GoldStandardItem.description).where(
+                    GoldStandardItem.claim_id == claim_id
+                )
             ).all()
         assert items == [("Randomised controlled trial", "12 weeks, 100 adults")]
 

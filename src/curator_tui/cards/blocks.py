@@ -45,7 +45,9 @@ class Block:
 
 def _check_length(line: int, text: str) -> None:
     if len(text) > MAX_LINE:
-        raise BlockError(line, f"paragraph is too long ({len(text):,} characters; at most {MAX_LINE:,})")
+        raise BlockError(
+            line, f"paragraph is too long ({len(text):,} characters; at most {MAX_LINE:,})"
+        )
 
 
 def plain_blocks(text: str) -> list[Block]:

@@ -23,9 +23,7 @@ def _trim(doi: str) -> str:
     # Sentence punctuation after a DOI is not part of it; a ")" is only when balanced,
     # as in 10.1016/S0140-6736(20)30183-5.
     while doi:
-        if doi[-1] in _TRAILING:
-            doi = doi[:-1]
-        elif doi[-1] == ")" and doi.count(")") > doi.count("("):
+        if doi[-1] in _TRAILING or (doi[-1] == ")" and doi.count(")") > doi.count("(")):
             doi = doi[:-1]
         else:
             break

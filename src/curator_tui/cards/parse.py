@@ -105,7 +105,9 @@ class _Reader:
         block = self.peek()
         if block is None:
             return ""
-        if (self.markdown and block.kind == "p") or (block.kind == "line" and not _is_title(block.text)):
+        if (self.markdown and block.kind == "p") or (
+            block.kind == "line" and not _is_title(block.text)
+        ):
             return self.take().text
         return ""
 
@@ -286,7 +288,10 @@ def parse_card(data: bytes | str, source: str = "<card>", line_offset: int = 0) 
             f"= {n_sup + n_con}: the counts disagree",
             count_block,
         )
-    missing = {Stance.SUPPORTING: n_sup - len(sup_blocks), Stance.CONTRADICTING: n_con - len(con_blocks)}
+    missing = {
+        Stance.SUPPORTING: n_sup - len(sup_blocks),
+        Stance.CONTRADICTING: n_con - len(con_blocks),
+    }
     if any(missing.values()):
         cited_text = " ".join(
             [statement, synthesis]

@@ -64,7 +64,10 @@ def render_markdown(card: Card) -> str:
         if mechanism.steps:
             blocks.append("\n".join(f"{n}. {esc(t)}" for n, t in enumerate(mechanism.steps, 1)))
     blocks.append(f"## {s.EVIDENCE}")
-    for stance, title in ((Stance.SUPPORTING, s.SUPPORTING), (Stance.CONTRADICTING, s.CONTRADICTING)):
+    for stance, title in (
+        (Stance.SUPPORTING, s.SUPPORTING),
+        (Stance.CONTRADICTING, s.CONTRADICTING),
+    ):
         studies = card.studies_with(stance)
         blocks.append(f"### {title} ({len(studies)})")
         if studies:
@@ -93,7 +96,10 @@ def render_plain(card: Card) -> str:
             lines.append(mechanism.summary)
         lines.extend(mechanism.steps)
     lines.append(s.EVIDENCE)
-    for stance, title in ((Stance.SUPPORTING, s.SUPPORTING), (Stance.CONTRADICTING, s.CONTRADICTING)):
+    for stance, title in (
+        (Stance.SUPPORTING, s.SUPPORTING),
+        (Stance.CONTRADICTING, s.CONTRADICTING),
+    ):
         studies = card.studies_with(stance)
         lines.append(f"{title} ({len(studies)})")
         lines.extend(_plain_study(st) for st in studies)

@@ -17,8 +17,7 @@ def strip_controls(text: str) -> str:
     return "".join(
         ch
         for ch in text
-        if ch in "\t\n"
-        or not (unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029\u0085")
+        if ch in "\t\n" or not (unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029\u0085")
     )
 
 

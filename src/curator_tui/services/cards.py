@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
 from curator_tui.models import Claim, Evidence, GoldStandardItem, MechanismStep, Study, utcnow
 from curator_tui.models import Mechanism as MechanismRow
-from curator_tui.services.common import fetch
+from curator_tui.services.common import fetch, ident
 from curator_tui.services.evidence import get_or_create_study
 
 _STUDY_COLUMNS = [f.name for f in fields(StudyRef) if f.name not in ("doi", "stance", "note")]
@@ -74,7 +74,9 @@ class ClaimDetail:
         return Card(
             statement=self.statement,
             synthesis=self.synthesis,
-            mechanisms=tuple(Mechanism(m.summary, tuple(s.text for s in m.steps)) for m in self.mechanisms),
+            mechanisms=tuple(
+                Mechanism(m.summary, tuple(s.text for s in m.steps)) for m in self.mechanisms
+            ),
             studies=tuple(e.study for e in self.evidence),
             gold=tuple(GoldItem(g.design, g.description) for g in self.gold),
         )
@@ -82,7 +84,10 @@ class ClaimDetail:
 
 def _study_ref(study: Any, stance: str, note: str) -> StudyRef:
     return StudyRef(
-        doi=study.doi, stance=Stance(stance), note=note, **{k: getattr(study, k) for k in _STUDY_COLUMNS}
+        doi=study.doi,
+        stance=Stance(stance),
+        note=note,
+        **{k: getattr(study, k) for k in _STUDY_COLUMNS},
     )
 
 
@@ -91,14 +96,20 @@ def load_claim(session: Session, claim_id: int) -> ClaimDetail:
     claim = fetch(session, Claim, claim_id)
     mechanisms = []
     for m in session.exec(
-        select(MechanismRow).where(MechanismRow.claim_id == claim_id).order_by(col(MechanismRow.rank))
+        select(MechanismRow)
+        .where(MechanismRow.claim_id == claim_id)
+        .order_by(col(MechanismRow.rank))
     ):
         steps = session.exec(
-            select(MechanismStep).where(MechanismStep.mechanism_id == m.id).order_by(col(MechanismStep.position))
+            select(MechanismStep)
+            .where(MechanismStep.mechanism_id == m.id)
+            .order_by(col(MechanismStep.position))
         )
         assert m.id is not None
         mechanisms.append(
-            MechanismView(m.id, m.rank, m.summary, tuple(StepView(s.id or 0, s.text) for s in steps))
+            MechanismView(
+                m.id, m.rank, m.summary, tuple(StepView(s.id or 0, s.text) for s in steps)
+            )
         )
     evidence = tuple(
         EvidenceView(e.id or 0, st.id or 0, _study_ref(st, e.stance, e.note))
@@ -119,8 +130,14 @@ def load_claim(session: Session, claim_id: int) -> ClaimDetail:
     )
     assert claim.id is not None
     return ClaimDetail(
-        claim.id, claim.statement, claim.synthesis, claim.version, claim.updated_at,
-        tuple(mechanisms), evidence, gold,
+        claim.id,
+        claim.statement,
+        claim.synthesis,
+        claim.version,
+        claim.updated_at,
+        tuple(mechanisms),
+        evidence,
+        gold,
     )
 
 
@@ -146,7 +163,9 @@ class _Groups:
         return rows
 
 
-def iter_cards(session: Session, claim_ids: Sequence[int] | None = None) -> Iterator[tuple[int, Card]]:
+def iter_cards(
+    session: Session, claim_ids: Sequence[int] | None = None
+) -> Iterator[tuple[int, Card]]:
     """Cards in claim-id order, streamed: five queries for any number of claims."""
     opts = {"yield_per": 2000}
 
@@ -154,67 +173,107 @@ def iter_cards(session: Session, claim_ids: Sequence[int] | None = None) -> Iter
         return query.where(column.in_(claim_ids)) if claim_ids is not None else query
 
     claims = session.execute(
-        scoped(select(Claim.id, Claim.statement, Claim.synthesis), col(Claim.id)).order_by(col(Claim.id)),
+        scoped(select(Claim.id, Claim.statement, Claim.synthesis), col(Claim.id)).order_by(
+            col(Claim.id)
+        ),
         execution_options=opts,
     )
-    mechanisms = _Groups(session.execute(
-        scoped(select(MechanismRow.claim_id, MechanismRow.id, MechanismRow.summary), col(MechanismRow.claim_id))
-        .order_by(col(MechanismRow.claim_id), col(MechanismRow.rank)),
-        execution_options=opts,
-    ))
-    steps = _Groups(session.execute(
-        scoped(
-            select(MechanismRow.claim_id, MechanismStep.mechanism_id, MechanismStep.text)
-            .join(MechanismRow, col(MechanismRow.id) == col(MechanismStep.mechanism_id)),
-            col(MechanismRow.claim_id),
-        ).order_by(col(MechanismRow.claim_id), col(MechanismRow.rank), col(MechanismStep.position)),
-        execution_options=opts,
-    ))
-    evidence = _Groups(session.execute(
-        scoped(
-            select(Evidence.claim_id, Evidence.stance, Evidence.note, Study)
-            .join(Study, col(Study.id) == col(Evidence.study_id)),
-            col(Evidence.claim_id),
-        ).order_by(col(Evidence.claim_id), col(Evidence.position)),
-        execution_options=opts,
-    ))
-    gold = _Groups(session.execute(
-        scoped(
-            select(GoldStandardItem.claim_id, GoldStandardItem.design, GoldStandardItem.description),
-            col(GoldStandardItem.claim_id),
-        ).order_by(col(GoldStandardItem.claim_id), col(GoldStandardItem.position)),
-        execution_options=opts,
-    ))
+    mechanisms = _Groups(
+        session.execute(
+            scoped(
+                select(MechanismRow.claim_id, MechanismRow.id, MechanismRow.summary),
+                col(MechanismRow.claim_id),
+            ).order_by(col(MechanismRow.claim_id), col(MechanismRow.rank)),
+            execution_options=opts,
+        )
+    )
+    steps = _Groups(
+        session.execute(
+            scoped(
+                select(MechanismRow.claim_id, MechanismStep.mechanism_id, MechanismStep.text).join(
+                    MechanismRow, col(MechanismRow.id) == col(MechanismStep.mechanism_id)
+                ),
+                col(MechanismRow.claim_id),
+            ).order_by(
+                col(MechanismRow.claim_id), col(MechanismRow.rank), col(MechanismStep.position)
+            ),
+            execution_options=opts,
+        )
+    )
+    evidence = _Groups(
+        session.execute(
+            scoped(
+                select(Evidence.claim_id, Evidence.stance, Evidence.note, Study).join(
+                    Study, col(Study.id) == col(Evidence.study_id)
+                ),
+                col(Evidence.claim_id),
+            ).order_by(col(Evidence.claim_id), col(Evidence.position)),
+            execution_options=opts,
+        )
+    )
+    gold = _Groups(
+        session.execute(
+            scoped(
+                select(
+                    GoldStandardItem.claim_id, GoldStandardItem.design, GoldStandardItem.description
+                ),
+                col(GoldStandardItem.claim_id),
+            ).order_by(col(GoldStandardItem.claim_id), col(GoldStandardItem.position)),
+            execution_options=opts,
+        )
+    )
     for claim_id, statement, synthesis in claims:
         by_mechanism: dict[int, list[str]] = {}
         for _, mechanism_id, text in steps.take(claim_id):
             by_mechanism.setdefault(mechanism_id, []).append(text)
-        yield claim_id, Card(
-            statement=statement,
-            synthesis=synthesis,
-            mechanisms=tuple(
-                Mechanism(summary, tuple(by_mechanism.get(mid, ()))) for _, mid, summary in mechanisms.take(claim_id)
+        yield (
+            claim_id,
+            Card(
+                statement=statement,
+                synthesis=synthesis,
+                mechanisms=tuple(
+                    Mechanism(summary, tuple(by_mechanism.get(mid, ())))
+                    for _, mid, summary in mechanisms.take(claim_id)
+                ),
+                studies=tuple(
+                    _study_ref(study, stance, note)
+                    for _, stance, note, study in evidence.take(claim_id)
+                ),
+                gold=tuple(
+                    GoldItem(design, description) for _, design, description in gold.take(claim_id)
+                ),
             ),
-            studies=tuple(_study_ref(study, stance, note) for _, stance, note, study in evidence.take(claim_id)),
-            gold=tuple(GoldItem(design, description) for _, design, description in gold.take(claim_id)),
         )
 
 
 def _write_children(session: Session, claim_id: int, card: Card) -> None:
-    rows = [MechanismRow(claim_id=claim_id, rank=rank, summary=m.summary) for rank, m in enumerate(card.mechanisms)]
+    rows = [
+        MechanismRow(claim_id=claim_id, rank=rank, summary=m.summary)
+        for rank, m in enumerate(card.mechanisms)
+    ]
     session.add_all(rows)
     session.flush()
     session.add_all(
-        MechanismStep(mechanism_id=row.id, position=pos, text=text)
+        MechanismStep(mechanism_id=ident(row), position=pos, text=text)
         for row, m in zip(rows, card.mechanisms, strict=True)
         for pos, text in enumerate(m.steps)
     )
     for pos, study in enumerate(card.studies):
         values = {k: getattr(study, k) for k in _STUDY_COLUMNS}
         study_id = get_or_create_study(session, study.doi, **values)
-        session.add(Evidence(claim_id=claim_id, study_id=study_id, stance=study.stance.value, note=study.note, position=pos))
+        session.add(
+            Evidence(
+                claim_id=claim_id,
+                study_id=study_id,
+                stance=study.stance.value,
+                note=study.note,
+                position=pos,
+            )
+        )
     session.add_all(
-        GoldStandardItem(claim_id=claim_id, position=pos, design=g.design, description=g.description)
+        GoldStandardItem(
+            claim_id=claim_id, position=pos, design=g.design, description=g.description
+        )
         for pos, g in enumerate(card.gold)
     )
     session.flush()
@@ -237,6 +296,6 @@ def replace_from_card(session: Session, claim_id: int, card: Card) -> None:
     claim.updated_at, claim.version = utcnow(), claim.version + 1
     session.add(claim)
     for model in (MechanismRow, Evidence, GoldStandardItem):
-        session.execute(delete(model).where(model.claim_id == claim_id))  # type: ignore[attr-defined]
+        session.execute(delete(model).where(col(model.claim_id) == claim_id))
     session.flush()
     _write_children(session, claim_id, card)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from curator_tui.cards.text import clean, is_truncated
@@ -86,7 +87,9 @@ def _matching(query: Any, search: str | None) -> Any:
     """Only the claims whose statement or synthesis contains every word of ``search``."""
     for word in (search or "").split():
         pattern = f"%{word}%"
-        query = query.where(or_(col(Claim.statement).ilike(pattern), col(Claim.synthesis).ilike(pattern)))
+        query = query.where(
+            or_(col(Claim.statement).ilike(pattern), col(Claim.synthesis).ilike(pattern))
+        )
     return query
 
 
@@ -98,10 +101,17 @@ def _rows_query(search: str | None, sort: Sort):  # type: ignore[no-untyped-def]
         .scalar_subquery()
     )
     studies = (
-        select(func.count(col(Evidence.id))).where(col(Evidence.claim_id) == col(Claim.id)).scalar_subquery()
+        select(func.count(col(Evidence.id)))
+        .where(col(Evidence.claim_id) == col(Claim.id))
+        .scalar_subquery()
     )
-    query = select(
-        Claim.id, Claim.statement, steps, studies, Claim.updated_at, Claim.version
+    query = sa_select(
+        col(Claim.id),
+        col(Claim.statement),
+        steps,
+        studies,
+        col(Claim.updated_at),
+        col(Claim.version),
     )
     query = _matching(query, search)
     if sort == "statement":
@@ -124,7 +134,7 @@ def list_claims(
     query = _rows_query(search, sort).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return [ClaimRow(*row) for row in session.exec(query)]  # type: ignore[call-overload]
+    return [ClaimRow(*row) for row in session.execute(query)]
 
 
 def count_claims(session: Session, search: str | None = None) -> int:
@@ -139,7 +149,9 @@ def claim_version(session: Session, claim_id: int) -> int:
     return fetch(session, Claim, claim_id).version
 
 
-def index_of(session: Session, claim_id: int, search: str | None = None, sort: Sort = "id") -> int | None:
+def index_of(
+    session: Session, claim_id: int, search: str | None = None, sort: Sort = "id"
+) -> int | None:
     """The position of a claim in the list for this filter and sort (None if filtered out)."""
     claim = session.get(Claim, claim_id)
     if claim is None:
@@ -147,17 +159,23 @@ def index_of(session: Session, claim_id: int, search: str | None = None, sort: S
     query = select(func.count(col(Claim.id)))
     if search:
         query = _matching(query, search)
-        if not session.exec(_matching(select(Claim.id).where(Claim.id == claim_id), search)).first():
+        if not session.exec(
+            _matching(select(Claim.id).where(Claim.id == claim_id), search)
+        ).first():
             return None
     if sort == "statement":
         query = query.where(
-            or_(col(Claim.statement) < claim.statement,
-                (col(Claim.statement) == claim.statement) & (col(Claim.id) < claim_id))
+            or_(
+                col(Claim.statement) < claim.statement,
+                (col(Claim.statement) == claim.statement) & (col(Claim.id) < claim_id),
+            )
         )
     elif sort == "updated":
         query = query.where(
-            or_(col(Claim.updated_at) > claim.updated_at,
-                (col(Claim.updated_at) == claim.updated_at) & (col(Claim.id) > claim_id))
+            or_(
+                col(Claim.updated_at) > claim.updated_at,
+                (col(Claim.updated_at) == claim.updated_at) & (col(Claim.id) > claim_id),
+            )
         )
     else:
         query = query.where(col(Claim.id) < claim_id)

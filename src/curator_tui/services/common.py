@@ -21,6 +21,12 @@ def fetch(session: Session, model: type[T], ident: int) -> T:
     return row
 
 
+def ident(row: Any) -> int:
+    """The primary key of a flushed row."""
+    assert row.id is not None, "row not flushed"
+    return int(row.id)
+
+
 def touch(session: Session, claim_id: int) -> Claim:
     """Mark a claim changed: new timestamp and version."""
     claim = fetch(session, Claim, claim_id)

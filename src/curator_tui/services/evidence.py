@@ -13,7 +13,18 @@ from curator_tui.models import Evidence, Study
 from curator_tui.services.common import fetch, renumber, siblings, touch
 from curator_tui.services.errors import ServiceError
 
-STUDY_FIELDS = ("title", "authors", "journal", "year", "volume", "issue", "pages", "pmid", "design", "sample_size")
+STUDY_FIELDS = (
+    "title",
+    "authors",
+    "journal",
+    "year",
+    "volume",
+    "issue",
+    "pages",
+    "pmid",
+    "design",
+    "sample_size",
+)
 _INT_FIELDS = {"year", "sample_size"}
 
 
@@ -37,7 +48,9 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
             try:
                 out[name] = int(str(value).strip())
             except ValueError:
-                raise ServiceError(f"{name.replace('_', ' ')} must be a whole number, not {value!r}") from None
+                raise ServiceError(
+                    f"{name.replace('_', ' ')} must be a whole number, not {value!r}"
+                ) from None
             if out[name] < 0:
                 raise ServiceError(f"{name.replace('_', ' ')} cannot be negative")
         else:
@@ -97,7 +110,9 @@ def link_study(
         select(Evidence).where(Evidence.claim_id == claim_id, Evidence.study_id == study_id)
     ).first()
     if existing is not None:
-        raise ServiceError(f"{fetch(session, Study, study_id).doi} is already linked to this claim ({existing.stance})")
+        raise ServiceError(
+            f"{fetch(session, Study, study_id).doi} is already linked to this claim ({existing.stance})"
+        )
     link = Evidence(
         claim_id=claim_id,
         study_id=study_id,

@@ -11,7 +11,10 @@ from curator_tui.services.common import fetch, move_in, renumber, required, sibl
 
 def _items(session: Session, claim_id: int) -> list[GoldStandardItem]:
     return siblings(
-        session, GoldStandardItem, col(GoldStandardItem.claim_id) == claim_id, col(GoldStandardItem.position)
+        session,
+        GoldStandardItem,
+        col(GoldStandardItem.claim_id) == claim_id,
+        col(GoldStandardItem.position),
     )
 
 
@@ -22,7 +25,9 @@ def add_gold(
     value = required(design, "a study design")
     touch(session, claim_id)
     rows = _items(session, claim_id)
-    item = GoldStandardItem(claim_id=claim_id, design=value, description=clean(description), position=len(rows))
+    item = GoldStandardItem(
+        claim_id=claim_id, design=value, description=clean(description), position=len(rows)
+    )
     session.add(item)
     session.flush()
     if position is not None:

@@ -11,7 +11,13 @@ from typing import Literal
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from curator_tui.cards.parse import CardParseError, ParsedCard, decode_card_file, parse_card, split_cards
+from curator_tui.cards.parse import (
+    CardParseError,
+    ParsedCard,
+    decode_card_file,
+    parse_card,
+    split_cards,
+)
 from curator_tui.db import session_scope
 from curator_tui.services.cards import create_from_card, replace_from_card
 from curator_tui.services.claims import find_by_statement
@@ -45,12 +51,14 @@ def collect(paths: Iterable[str | Path]) -> list[Path | str]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*")
+            found: list[Path] = sorted(
+                p
+                for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in CARD_SUFFIXES + RECORD_SUFFIXES
             )
             # Study records first, so the cards that cite them link to full records.
-            out.extend(sorted(found, key=lambda p: p.suffix.lower() not in RECORD_SUFFIXES))
+            found.sort(key=lambda p: p.suffix.lower() not in RECORD_SUFFIXES)
+            out.extend(found)
         else:
             out.append(path if path.exists() else str(raw))
     return out
@@ -61,11 +69,15 @@ def _import_records(engine: Engine, path: Path, data: bytes) -> FileResult:
         records = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         line = getattr(exc, "lineno", 1)
-        return FileResult(str(path), "failed", message=f"{path}:{line}: not a JSON study-record file ({exc})")
+        return FileResult(
+            str(path), "failed", message=f"{path}:{line}: not a JSON study-record file ({exc})"
+        )
     if isinstance(records, dict):
         records = [records]
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        return FileResult(str(path), "failed", message=f"{path}:1: expected a JSON list of study records")
+        return FileResult(
+            str(path), "failed", message=f"{path}:1: expected a JSON list of study records"
+        )
     try:
         with session_scope(engine) as session:
             for index, record in enumerate(records, 1):

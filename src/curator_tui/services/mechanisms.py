@@ -15,11 +15,16 @@ def _mechanisms(session: Session, claim_id: int) -> list[Mechanism]:
 
 def _steps(session: Session, mechanism_id: int) -> list[MechanismStep]:
     return siblings(
-        session, MechanismStep, col(MechanismStep.mechanism_id) == mechanism_id, col(MechanismStep.position)
+        session,
+        MechanismStep,
+        col(MechanismStep.mechanism_id) == mechanism_id,
+        col(MechanismStep.position),
     )
 
 
-def add_mechanism(session: Session, claim_id: int, summary: str = "", rank: int | None = None) -> int:
+def add_mechanism(
+    session: Session, claim_id: int, summary: str = "", rank: int | None = None
+) -> int:
     """Add a mechanism at ``rank`` (default: last); returns its id."""
     touch(session, claim_id)
     rows = _mechanisms(session, claim_id)
@@ -66,7 +71,7 @@ def move_mechanism(session: Session, mechanism_id: int, offset: int) -> int:
 
 def promote_mechanism(session: Session, mechanism_id: int) -> None:
     """Make an alternative the most probable; the old one becomes the first alternative."""
-    move_mechanism(session, mechanism_id, -10**9)
+    move_mechanism(session, mechanism_id, -(10**9))
 
 
 def add_step(session: Session, mechanism_id: int, text: str, position: int | None = None) -> int:

@@ -23,13 +23,28 @@ class CuratorApp(App[None]):
     TITLE = "curator-tui"
     COMMANDS = App.COMMANDS | {ClaimJumpProvider}
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", tooltip="Leave curator-tui (everything is saved as you go)", id="app.quit", priority=True),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            tooltip="Leave curator-tui (everything is saved as you go)",
+            id="app.quit",
+            priority=True,
+        ),
         Binding("question_mark,f1", "help", "Help", tooltip="Every key, per pane", id="app.help"),
         Binding("ctrl+z", "undo", "Undo", tooltip="Undo the last edit (100 deep)", id="app.undo"),
-        Binding("ctrl+p", "command_palette", "Commands", tooltip="Run any action by name, or jump to a claim", id="app.palette"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            tooltip="Run any action by name, or jump to a claim",
+            id="app.palette",
+        ),
     ]
 
-    def __init__(self, engine: Engine, config: Config | None = None, library_name: str = "") -> None:
+    def __init__(
+        self, engine: Engine, config: Config | None = None, library_name: str = ""
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.config_error = ""
@@ -47,7 +62,9 @@ class CuratorApp(App[None]):
             self.set_keymap(self.config.keys)
         self.push_screen(MainScreen())
         if self.config_error:
-            self.notify(f"Config ignored: {self.config_error}", severity="error", timeout=15, markup=False)
+            self.notify(
+                f"Config ignored: {self.config_error}", severity="error", timeout=15, markup=False
+            )
 
     @property
     def main(self) -> MainScreen:
@@ -71,7 +88,11 @@ class CuratorApp(App[None]):
         seen = {"Quit", "Help"}
         for group, bindings in binding_groups()[1:]:
             for binding in bindings:
-                if not isinstance(binding, Binding) or not binding.description or binding.description in seen:
+                if (
+                    not isinstance(binding, Binding)
+                    or not binding.description
+                    or binding.description in seen
+                ):
                     continue
                 if binding.action.startswith(("cursor", "page", "jump", "dismiss")):
                     continue

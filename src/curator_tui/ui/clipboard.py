@@ -29,7 +29,9 @@ def _quiet_stderr() -> Iterator[None]:
 
 def _system_copy(text: str) -> str | None:
     """Copy with pyperclip and read it back; the mechanism's name, or None if it did not work."""
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
         return None  # over SSH or on a console: no system clipboard to reach
     try:
         import pyperclip

@@ -27,7 +27,9 @@ class ClaimJumpProvider(Provider):
 
     async def discover(self) -> Hits:
         for row in await asyncio.to_thread(self._rows, ""):
-            yield DiscoveryHit(self._label(row), partial(self._jump, row.id), help=f"claim {row.id}")
+            yield DiscoveryHit(
+                self._label(row), partial(self._jump, row.id), help=f"claim {row.id}"
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -35,7 +37,9 @@ class ClaimJumpProvider(Provider):
         for row in await asyncio.to_thread(self._rows, words):
             label = self._label(row)
             score = matcher.match(label.plain)
-            yield Hit(max(score, 0.1), label, partial(self._jump, row.id), help=f"Go to claim {row.id}")
+            yield Hit(
+                max(score, 0.1), label, partial(self._jump, row.id), help=f"Go to claim {row.id}"
+            )
 
     @staticmethod
     def _label(row: ClaimRow) -> Text:

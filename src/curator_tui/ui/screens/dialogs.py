@@ -25,7 +25,9 @@ class TextDialog(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close without saving"),
     ]
 
-    def __init__(self, title: str, text: str = "", validate: Callable[[str], str | None] | None = None) -> None:
+    def __init__(
+        self, title: str, text: str = "", validate: Callable[[str], str | None] | None = None
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.initial = text
@@ -59,16 +61,26 @@ class TextDialog(ModalScreen[str | None]):
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(ConfirmDialog("Discard your changes?", yes="Discard", no="Keep editing"), decided)
+        self.app.push_screen(
+            ConfirmDialog("Discard your changes?", yes="Discard", no="Keep editing"), decided
+        )
 
 
 class PromptDialog(ModalScreen[str | None]):
     """Ask for one line (a DOI, a path). Enter accepts; escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel", tooltip="Close without doing anything")]
+    BINDINGS = [
+        Binding(
+            "escape", "cancel", "Cancel", id="prompt.cancel", tooltip="Close without doing anything"
+        )
+    ]
 
     def __init__(
-        self, title: str, value: str = "", placeholder: str = "", validate: Callable[[str], str | None] | None = None
+        self,
+        title: str,
+        value: str = "",
+        placeholder: str = "",
+        validate: Callable[[str], str | None] | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -156,7 +168,9 @@ class StudyDialog(ModalScreen[StudyFields | None]):
         Binding("escape", "cancel", "Cancel", id="study.cancel", tooltip="Close without saving"),
     ]
 
-    def __init__(self, study: StudyRef, validate: Callable[[dict[str, str]], str | None] | None = None) -> None:
+    def __init__(
+        self, study: StudyRef, validate: Callable[[dict[str, str]], str | None] | None = None
+    ) -> None:
         super().__init__()
         self.study = study
         self.validate = validate

@@ -52,7 +52,9 @@ def help_table(groups: Iterable[tuple[str, list[BindingType]]], keymap: dict[str
             if not isinstance(binding, Binding) or not binding.description:
                 continue
             table.add_row(
-                Text(_key_label(binding, keymap)), Text(binding.description), Text(binding.tooltip or "")
+                Text(_key_label(binding, keymap)),
+                Text(binding.description),
+                Text(binding.tooltip or ""),
             )
         table.add_row("", "", "")
     return table
@@ -70,9 +72,15 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog help"):
-            yield Label("Keys — every action is also in the command palette (ctrl+p)", classes="dialog-title")
+            yield Label(
+                "Keys — every action is also in the command palette (ctrl+p)",
+                classes="dialog-title",
+            )
             yield Static(self.table, id="help-table")
-            yield Label("escape closes · keys can be remapped in config.toml (see README)", classes="dialog-hint")
+            yield Label(
+                "escape closes · keys can be remapped in config.toml (see README)",
+                classes="dialog-hint",
+            )
 
     def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
         self.dismiss(None)

@@ -32,7 +32,13 @@ from curator_tui.services.cards import ClaimDetail, create_from_card, load_claim
 from curator_tui.services.errors import Conflict, NotFound, ServiceError
 from curator_tui.services.importing import import_paths
 from curator_tui.ui.clipboard import copy_text
-from curator_tui.ui.screens.dialogs import ConfirmDialog, PromptDialog, StudyDialog, StudyFields, TextDialog
+from curator_tui.ui.screens.dialogs import (
+    ConfirmDialog,
+    PromptDialog,
+    StudyDialog,
+    StudyFields,
+    TextDialog,
+)
 from curator_tui.ui.widgets.claim_editor import ClaimEditor
 from curator_tui.ui.widgets.claim_list import ClaimList
 from curator_tui.ui.widgets.evidence import EvidenceList
@@ -66,18 +72,84 @@ class MainScreen(Screen[None]):
 
     BINDINGS = [
         Binding("n", "new_claim", "New", tooltip="Create a claim", id="claims.new"),
-        Binding("slash", "filter", "Filter", tooltip="Filter the claims as you type", id="claims.filter"),
-        Binding("o", "cycle_sort", "Sort", tooltip="Sort by statement, last update or id", id="claims.sort"),
-        Binding("c", "copy", "Copy", tooltip="Copy the claim's Markdown to the clipboard", id="claim.copy"),
-        Binding("x", "export", "Export", tooltip="Export the claim's Markdown to a file", id="claim.export"),
-        Binding("i", "import", "Import", tooltip="Import card files or a folder", id="claims.import"),
-        Binding("D", "delete_claim", "Delete claim", tooltip="Delete the claim (ctrl+z undoes)", id="claims.delete", show=False),
-        Binding("1", "tab('claim')", "Claim", show=False, tooltip="Statement and synthesis", id="tabs.claim"),
-        Binding("2", "tab('mechanisms')", "Mechanisms", show=False, tooltip="Mechanisms and steps", id="tabs.mechanisms"),
-        Binding("3", "tab('evidence')", "Evidence", show=False, tooltip="Supporting and contradicting studies", id="tabs.evidence"),
-        Binding("4", "tab('gold')", "Gold standard", show=False, tooltip="Ideal study designs", id="tabs.gold"),
-        Binding("5", "tab('preview')", "Preview", show=False, tooltip="The Markdown export", id="tabs.preview"),
-        Binding("escape", "back", "Back", show=False, tooltip="Back to the claim list", id="claims.back"),
+        Binding(
+            "slash", "filter", "Filter", tooltip="Filter the claims as you type", id="claims.filter"
+        ),
+        Binding(
+            "o",
+            "cycle_sort",
+            "Sort",
+            tooltip="Sort by statement, last update or id",
+            id="claims.sort",
+        ),
+        Binding(
+            "c",
+            "copy",
+            "Copy",
+            tooltip="Copy the claim's Markdown to the clipboard",
+            id="claim.copy",
+        ),
+        Binding(
+            "x",
+            "export",
+            "Export",
+            tooltip="Export the claim's Markdown to a file",
+            id="claim.export",
+        ),
+        Binding(
+            "i", "import", "Import", tooltip="Import card files or a folder", id="claims.import"
+        ),
+        Binding(
+            "D",
+            "delete_claim",
+            "Delete claim",
+            tooltip="Delete the claim (ctrl+z undoes)",
+            id="claims.delete",
+            show=False,
+        ),
+        Binding(
+            "1",
+            "tab('claim')",
+            "Claim",
+            show=False,
+            tooltip="Statement and synthesis",
+            id="tabs.claim",
+        ),
+        Binding(
+            "2",
+            "tab('mechanisms')",
+            "Mechanisms",
+            show=False,
+            tooltip="Mechanisms and steps",
+            id="tabs.mechanisms",
+        ),
+        Binding(
+            "3",
+            "tab('evidence')",
+            "Evidence",
+            show=False,
+            tooltip="Supporting and contradicting studies",
+            id="tabs.evidence",
+        ),
+        Binding(
+            "4",
+            "tab('gold')",
+            "Gold standard",
+            show=False,
+            tooltip="Ideal study designs",
+            id="tabs.gold",
+        ),
+        Binding(
+            "5",
+            "tab('preview')",
+            "Preview",
+            show=False,
+            tooltip="The Markdown export",
+            id="tabs.preview",
+        ),
+        Binding(
+            "escape", "back", "Back", show=False, tooltip="Back to the claim list", id="claims.back"
+        ),
     ]
 
     def __init__(self) -> None:
@@ -86,6 +158,8 @@ class MainScreen(Screen[None]):
         self.search = ""
         self.sort: claim_service.Sort = "statement"
         self.undo_stack = UndoStack()
+        self._undo_claim: int | None = None
+        self._new_claim: int | None = None
         # One edit at a time, in the order the curator made them.
         self._edit_lock = threading.Lock()
 
@@ -134,14 +208,24 @@ class MainScreen(Screen[None]):
         """Count the claims for the filter, and find where ``select_id`` now is."""
         with session_scope(self.curator.engine) as session:
             total = claim_service.count_claims(session, self.search)
-            index = claim_service.index_of(session, select_id, self.search, self.sort) if select_id else None
+            index = (
+                claim_service.index_of(session, select_id, self.search, self.sort)
+                if select_id
+                else None
+            )
         self.app.call_from_thread(self._list_reloaded, total, index)
 
     def _list_reloaded(self, total: int, index: int | None) -> None:
         claims = self.claim_list
-        message = EMPTY_LIBRARY if not self.search else ["", f"No claim matches “{self.search}”.", "", "escape clears the filter."]
+        message = (
+            EMPTY_LIBRARY
+            if not self.search
+            else ["", f"No claim matches “{self.search}”.", "", "escape clears the filter."]
+        )
         claims.reset(total, message)
-        claims.border_title = f"Claims ({total:,})" + (f" matching “{self.search}”" if self.search else "")
+        claims.border_title = f"Claims ({total:,})" + (
+            f" matching “{self.search}”" if self.search else ""
+        )
         claims.border_subtitle = f"sort: {self.sort} · ▸ steps ▪ studies · ! cut off"
         if index is not None:
             claims.cursor = index
@@ -184,7 +268,10 @@ class MainScreen(Screen[None]):
         editor = self.query_one(ClaimEditor)
         if editor.dirty and (detail is None or detail.id != editor.claim_id):
             # Moving to another claim with unsaved text: keep the text, keep the claim.
-            self.notify("Unsaved changes to the statement: ctrl+s saves, escape discards.", severity="warning")
+            self.notify(
+                "Unsaved changes to the statement: ctrl+s saves, escape discards.",
+                severity="warning",
+            )
             return
         self.detail = detail
         editor.show_claim(detail)
@@ -199,7 +286,10 @@ class MainScreen(Screen[None]):
 
     def edit(self, operation: Operation, claim_id: int | None = None) -> None:
         """Run an edit in a worker, remember how to undo it, then show the result."""
-        self._edit(operation, claim_id if claim_id is not None else (self.detail.id if self.detail else None))
+        self._edit(
+            operation,
+            claim_id if claim_id is not None else (self.detail.id if self.detail else None),
+        )
 
     @work(thread=True, group="edit")
     def _edit(self, operation: Operation, claim_id: int | None) -> None:
@@ -212,7 +302,12 @@ class MainScreen(Screen[None]):
                 return
             except SQLAlchemyError as exc:
                 reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-                self.app.call_from_thread(self.notify, f"The library refused the change: {reason}", severity="error", markup=False)
+                self.app.call_from_thread(
+                    self.notify,
+                    f"The library refused the change: {reason}",
+                    severity="error",
+                    markup=False,
+                )
                 return
             if undo is not None:
                 self.undo_stack.push(undo)
@@ -247,7 +342,7 @@ class MainScreen(Screen[None]):
             self._undo_claim = entry.undo(session)
             return None, None
 
-        self._undo_claim: int | None = None
+        self._undo_claim = None
         self._run_undo(operation, entry.label)
 
     @work(thread=True, group="edit")
@@ -257,7 +352,9 @@ class MainScreen(Screen[None]):
                 with session_scope(self.curator.engine) as session:
                     operation(session)
             except ServiceError as exc:
-                self.app.call_from_thread(self.notify, f"Cannot undo {label}: {exc}", severity="error", markup=False)
+                self.app.call_from_thread(
+                    self.notify, f"Cannot undo {label}: {exc}", severity="error", markup=False
+                )
                 return
             claim_id = self._undo_claim or (self.detail.id if self.detail else None)
             self.app.call_from_thread(self.notify, f"Undone: {label}", markup=False)
@@ -280,10 +377,12 @@ class MainScreen(Screen[None]):
                 self._new_claim = claim_id
                 return UndoEntry("create claim", lambda s: _delete_claim(s, claim_id)), None
 
-            self._new_claim: int | None = None
+            self._new_claim = None
             self._create(operation)
 
-        self.app.push_screen(TextDialog("New claim: the statement", validate=_required("The statement")), created)
+        self.app.push_screen(
+            TextDialog("New claim: the statement", validate=_required("The statement")), created
+        )
 
     @work(thread=True, group="edit")
     def _create(self, operation: Operation) -> None:
@@ -314,7 +413,9 @@ class MainScreen(Screen[None]):
 
             self.edit(operation, claim_id=-1)
 
-        self.app.push_screen(ConfirmDialog(f"Delete claim {detail.id}? (ctrl+z undoes)", yes="Delete"), decided)
+        self.app.push_screen(
+            ConfirmDialog(f"Delete claim {detail.id}? (ctrl+z undoes)", yes="Delete"), decided
+        )
 
     def action_save_claim(self) -> None:
         editor = self.query_one(ClaimEditor)
@@ -328,12 +429,23 @@ class MainScreen(Screen[None]):
         self._save_claim(detail.id, statement, synthesis, editor.version, old)
 
     @work(thread=True, group="edit")
-    def _save_claim(self, claim_id: int, statement: str, synthesis: str, version: int | None, old: tuple[str, str]) -> None:
+    def _save_claim(
+        self,
+        claim_id: int,
+        statement: str,
+        synthesis: str,
+        version: int | None,
+        old: tuple[str, str],
+    ) -> None:
         with self._edit_lock:
             try:
                 with session_scope(self.curator.engine) as session:
                     claim_service.update_claim(
-                        session, claim_id, statement=statement, synthesis=synthesis, expected_version=version
+                        session,
+                        claim_id,
+                        statement=statement,
+                        synthesis=synthesis,
+                        expected_version=version,
                     )
             except Conflict:
                 self.app.call_from_thread(self._conflict, claim_id, statement, synthesis)
@@ -359,7 +471,9 @@ class MainScreen(Screen[None]):
             if overwrite:
                 self._save_claim(claim_id, statement, synthesis, None, (statement, synthesis))
             else:
-                self.notify("Your text is still in the editor; escape discards it and shows the saved claim.")
+                self.notify(
+                    "Your text is still in the editor; escape discards it and shows the saved claim."
+                )
 
         self.app.push_screen(
             ConfirmDialog(
@@ -383,7 +497,10 @@ class MainScreen(Screen[None]):
                     self.load_detail(self.detail.id)
                 self.claim_list.focus()
 
-        self.app.push_screen(ConfirmDialog("Discard your changes to this claim?", yes="Discard", no="Keep editing"), decided)
+        self.app.push_screen(
+            ConfirmDialog("Discard your changes to this claim?", yes="Discard", no="Keep editing"),
+            decided,
+        )
 
     # --- the focused list's item actions --------------------------------------------
 
@@ -432,13 +549,17 @@ class MainScreen(Screen[None]):
             after = move(session, ident, offset)
             if after == before:
                 return None, f"{kind}:{ident}"
-            return UndoEntry(f"move {kind}", lambda s: _undo_move(move, s, ident, before - after)), f"{kind}:{ident}"
+            return UndoEntry(
+                f"move {kind}", lambda s: _undo_move(move, s, ident, before - after)
+            ), f"{kind}:{ident}"
 
         self.edit(operation)
 
     # mechanisms and steps
 
-    def _mechanism_at_cursor(self, editor: MechanismEditor, detail: ClaimDetail) -> tuple[int, int | None] | None:
+    def _mechanism_at_cursor(
+        self, editor: MechanismEditor, detail: ClaimDetail
+    ) -> tuple[int, int | None] | None:
         """(mechanism id, index to insert a step at) for the highlighted line."""
         hit = editor.highlighted_as("step", "mechanism", "summary")
         if hit is None:
@@ -471,7 +592,9 @@ class MainScreen(Screen[None]):
 
             def operation(session: Session) -> Outcome:
                 step_id = mechanism_service.add_step(session, mechanism_id, text, position)
-                return UndoEntry("add step", lambda s: _none(mechanism_service.delete_step(s, step_id))), f"step:{step_id}"
+                return UndoEntry(
+                    "add step", _call(mechanism_service.delete_step, step_id)
+                ), f"step:{step_id}"
 
             self.edit(operation)
 
@@ -491,11 +614,15 @@ class MainScreen(Screen[None]):
 
                 def operation(session: Session) -> Outcome:
                     mechanism_service.edit_step(session, ident, text)
-                    return UndoEntry("edit step", lambda s: _none(mechanism_service.edit_step(s, ident, old))), f"step:{ident}"
+                    return UndoEntry(
+                        "edit step", _call(mechanism_service.edit_step, ident, old)
+                    ), f"step:{ident}"
 
                 self.edit(operation)
 
-            self.app.push_screen(TextDialog("Edit step", old, validate=_required("A step")), save_step)
+            self.app.push_screen(
+                TextDialog("Edit step", old, validate=_required("A step")), save_step
+            )
             return
         summary = next(m.summary for m in detail.mechanisms if m.id == ident)
 
@@ -505,7 +632,9 @@ class MainScreen(Screen[None]):
 
             def operation(session: Session) -> Outcome:
                 mechanism_service.update_mechanism(session, ident, text)
-                undo = UndoEntry("edit summary", lambda s: _none(mechanism_service.update_mechanism(s, ident, summary)))
+                undo = UndoEntry(
+                    "edit summary", _call(mechanism_service.update_mechanism, ident, summary)
+                )
                 return undo, f"summary:{ident}"
 
             self.edit(operation)
@@ -519,13 +648,16 @@ class MainScreen(Screen[None]):
         kind, ident = hit
         if kind == "step":
             mechanism_id, index, text = next(
-                (m.id, i, s.text) for m in detail.mechanisms for i, s in enumerate(m.steps) if s.id == ident
+                (m.id, i, s.text)
+                for m in detail.mechanisms
+                for i, s in enumerate(m.steps)
+                if s.id == ident
             )
 
             def operation(session: Session) -> Outcome:
                 mechanism_service.delete_step(session, ident)
                 return UndoEntry(
-                    "delete step", lambda s: _none(mechanism_service.add_step(s, mechanism_id, text, index))
+                    "delete step", _call(mechanism_service.add_step, mechanism_id, text, index)
                 ), None
 
             self.edit(operation)
@@ -540,7 +672,9 @@ class MainScreen(Screen[None]):
                 mechanism_service.delete_mechanism(session, ident)
 
                 def undo(s: Session) -> None:
-                    new_id = mechanism_service.add_mechanism(s, detail.id, mechanism.summary, mechanism.rank)
+                    new_id = mechanism_service.add_mechanism(
+                        s, detail.id, mechanism.summary, mechanism.rank
+                    )
                     for step in mechanism.steps:
                         mechanism_service.add_step(s, new_id, step.text)
 
@@ -548,16 +682,27 @@ class MainScreen(Screen[None]):
 
             self.edit(operation)
 
-        what = "the most probable mechanism" if mechanism.rank == 0 else f"alternative {mechanism.rank}"
+        what = (
+            "the most probable mechanism"
+            if mechanism.rank == 0
+            else f"alternative {mechanism.rank}"
+        )
         self.app.push_screen(
-            ConfirmDialog(f"Delete {what} and its {len(mechanism.steps)} step(s)? (ctrl+z undoes)", yes="Delete"),
+            ConfirmDialog(
+                f"Delete {what} and its {len(mechanism.steps)} step(s)? (ctrl+z undoes)",
+                yes="Delete",
+            ),
             decided,
         )
 
     def action_add_alternative(self) -> None:
         if (detail := self._need_claim()) is None:
             return
-        label = "Most probable mechanism: summary" if not detail.mechanisms else "New alternative mechanism: summary"
+        label = (
+            "Most probable mechanism: summary"
+            if not detail.mechanisms
+            else "New alternative mechanism: summary"
+        )
 
         def write(text: str | None) -> None:
             if text is None:
@@ -565,7 +710,9 @@ class MainScreen(Screen[None]):
 
             def operation(session: Session) -> Outcome:
                 mechanism_id = mechanism_service.add_mechanism(session, detail.id, text)
-                undo = UndoEntry("add mechanism", lambda s: _none(mechanism_service.delete_mechanism(s, mechanism_id)))
+                undo = UndoEntry(
+                    "add mechanism", _call(mechanism_service.delete_mechanism, mechanism_id)
+                )
                 return undo, f"mechanism:{mechanism_id}"
 
             self.edit(operation)
@@ -583,7 +730,9 @@ class MainScreen(Screen[None]):
                 if (kind != "step" and m.id == ident) or any(s.id == ident for s in m.steps):
                     mechanism_id, rank = m.id, m.rank
         if mechanism_id is None:
-            self.notify("Put the cursor on an alternative mechanism to promote it.", severity="warning")
+            self.notify(
+                "Put the cursor on an alternative mechanism to promote it.", severity="warning"
+            )
             return
         if rank == 0:
             self.notify("This is already the most probable mechanism.")
@@ -592,7 +741,7 @@ class MainScreen(Screen[None]):
 
         def operation(session: Session) -> Outcome:
             mechanism_service.promote_mechanism(session, chosen)
-            undo = UndoEntry("promote", lambda s: _none(mechanism_service.move_mechanism(s, chosen, rank)))
+            undo = UndoEntry("promote", _call(mechanism_service.move_mechanism, chosen, rank))
             return undo, f"mechanism:{chosen}"
 
         self.edit(operation)
@@ -611,7 +760,7 @@ class MainScreen(Screen[None]):
 
             def operation(session: Session) -> Outcome:
                 evidence_id = evidence_service.link_study(session, detail.id, doi, stance)
-                undo = UndoEntry("add study", lambda s: _none(evidence_service.unlink_study(s, evidence_id)))
+                undo = UndoEntry("add study", _call(evidence_service.unlink_study, evidence_id))
                 return undo, f"evidence:{evidence_id}"
 
             self.edit(operation)
@@ -640,8 +789,10 @@ class MainScreen(Screen[None]):
 
         def operation(session: Session) -> Outcome:
             new = evidence_service.flip_stance(session, link.id)
-            undo = UndoEntry("flip stance", lambda s: _none(evidence_service.flip_stance(s, link.id)))
-            self.app.call_from_thread(self.notify, f"{link.study.doi} is now {new.value}.", markup=False)
+            undo = UndoEntry("flip stance", _call(evidence_service.flip_stance, link.id))
+            self.app.call_from_thread(
+                self.notify, f"{link.study.doi} is now {new.value}.", markup=False
+            )
             return undo, None
 
         self.edit(operation)
@@ -655,7 +806,7 @@ class MainScreen(Screen[None]):
             evidence_service.unlink_study(session, link.id)
             undo = UndoEntry(
                 "unlink study",
-                lambda s: _none(evidence_service.link_study(s, detail.id, study.doi, study.stance, study.note)),
+                _call(evidence_service.link_study, detail.id, study.doi, study.stance, study.note),
             )
             return undo, None
 
@@ -673,7 +824,9 @@ class MainScreen(Screen[None]):
 
             def operation(session: Session) -> Outcome:
                 evidence_service.update_study(session, link.study_id, **fields.values)
-                undo = UndoEntry("edit study", lambda s: _none(evidence_service.update_study(s, link.study_id, **old)))
+                undo = UndoEntry(
+                    "edit study", _call(evidence_service.update_study, link.study_id, **old)
+                )
                 return undo, None
 
             self.edit(operation)
@@ -696,12 +849,17 @@ class MainScreen(Screen[None]):
 
             def operation(session: Session) -> Outcome:
                 item_id = gold_service.add_gold(session, detail.id, design, description, position)
-                return UndoEntry("add design", lambda s: _none(gold_service.delete_gold(s, item_id))), f"gold:{item_id}"
+                return UndoEntry(
+                    "add design", _call(gold_service.delete_gold, item_id)
+                ), f"gold:{item_id}"
 
             self.edit(operation)
 
         self.app.push_screen(
-            TextDialog("New study design (optionally: design -- description)", validate=_required("A study design")),
+            TextDialog(
+                "New study design (optionally: design -- description)",
+                validate=_required("A study design"),
+            ),
             write,
         )
 
@@ -720,12 +878,22 @@ class MainScreen(Screen[None]):
 
             def operation(session: Session) -> Outcome:
                 gold_service.edit_gold(session, ident, design, description)
-                undo = UndoEntry("edit design", lambda s: _none(gold_service.edit_gold(s, ident, item.design, item.description)))
+                undo = UndoEntry(
+                    "edit design",
+                    _call(gold_service.edit_gold, ident, item.design, item.description),
+                )
                 return undo, f"gold:{ident}"
 
             self.edit(operation)
 
-        self.app.push_screen(TextDialog("Edit study design (design -- description)", old, validate=_required("A study design")), save)
+        self.app.push_screen(
+            TextDialog(
+                "Edit study design (design -- description)",
+                old,
+                validate=_required("A study design"),
+            ),
+            save,
+        )
 
     def _delete_gold(self, detail: ClaimDetail, target: ItemList) -> None:
         hit = target.highlighted_as("gold")
@@ -737,7 +905,8 @@ class MainScreen(Screen[None]):
         def operation(session: Session) -> Outcome:
             gold_service.delete_gold(session, ident)
             undo = UndoEntry(
-                "delete design", lambda s: _none(gold_service.add_gold(s, detail.id, item.design, item.description, index))
+                "delete design",
+                _call(gold_service.add_gold, detail.id, item.design, item.description, index),
             )
             return undo, None
 
@@ -754,7 +923,10 @@ class MainScreen(Screen[None]):
             self._need_claim()
             return
         where = copy_text(self.app, text)
-        self.notify(f"Copied claim {self.detail.id if self.detail else ''} as Markdown to the {where}.", markup=False)
+        self.notify(
+            f"Copied claim {self.detail.id if self.detail else ''} as Markdown to the {where}.",
+            markup=False,
+        )
 
     def action_export(self) -> None:
         if (detail := self._need_claim()) is None:
@@ -771,12 +943,17 @@ class MainScreen(Screen[None]):
     def _export_to(self, path: Path, text: str) -> None:
         try:
             if path.is_dir():
-                path = path / card_filename(self.detail.id if self.detail else 0, self.detail.statement if self.detail else "")
+                path = path / card_filename(
+                    self.detail.id if self.detail else 0,
+                    self.detail.statement if self.detail else "",
+                )
             tmp = path.with_name(f".{path.name}.tmp")
             tmp.write_text(text, encoding="utf-8", newline="\n")
             tmp.replace(path)
         except OSError as exc:
-            self.app.call_from_thread(self.notify, f"Cannot write {path}: {exc.strerror}", severity="error", markup=False)
+            self.app.call_from_thread(
+                self.notify, f"Cannot write {path}: {exc.strerror}", severity="error", markup=False
+            )
             return
         self.app.call_from_thread(self.notify, f"Exported to {path}", markup=False)
 
@@ -786,7 +963,8 @@ class MainScreen(Screen[None]):
                 self._import(path)
 
         self.app.push_screen(
-            PromptDialog("Import card files from (a file or a folder)", str(Path.cwd()) + "/"), chosen
+            PromptDialog("Import card files from (a file or a folder)", str(Path.cwd()) + "/"),
+            chosen,
         )
 
     @work(thread=True, group="io")
@@ -797,7 +975,9 @@ class MainScreen(Screen[None]):
         imported = [i for r in results if r.status in ("imported", "replaced") for i in r.claim_ids]
         duplicates = sum(r.status == "duplicate" for r in results)
         for result in failed[:5]:
-            self.app.call_from_thread(self.notify, result.message, severity="error", timeout=15, markup=False)
+            self.app.call_from_thread(
+                self.notify, result.message, severity="error", timeout=15, markup=False
+            )
         summary = f"Imported {len(imported)} claim(s) from {len(results)} file(s)"
         if duplicates:
             summary += f"; {duplicates} already in the library"
@@ -874,8 +1054,13 @@ class MainScreen(Screen[None]):
 # --- helpers for undo entries and validation --------------------------------------------
 
 
-def _none(_: object) -> None:
-    return None
+def _call(fn: Callable[..., object], *args: Any, **kwargs: Any) -> Callable[[Session], int | None]:
+    """An undo function: call a service with these arguments in the undo's session."""
+
+    def run(session: Session) -> None:
+        fn(session, *args, **kwargs)
+
+    return run
 
 
 def _delete_claim(session: Session, claim_id: int) -> None:
@@ -887,7 +1072,9 @@ def _restore_claim(session: Session, claim_id: int, statement: str, synthesis: s
     return claim_id
 
 
-def _undo_move(move: Callable[[Session, int, int], int], session: Session, ident: int, offset: int) -> None:
+def _undo_move(
+    move: Callable[[Session, int, int], int], session: Session, ident: int, offset: int
+) -> None:
     move(session, ident, offset)
 
 
@@ -902,7 +1089,7 @@ def _position(session: Session, kind: str, ident: int) -> int:
 
 
 def _split_design(text: str) -> tuple[str, str]:
-    """"design -- description" (or with an em dash) into its two parts."""
+    """ "design -- description" (or with an em dash) into its two parts."""
     for separator in (" — ", " -- "):
         if separator in text:
             design, _, description = text.partition(separator)

@@ -14,8 +14,20 @@ class ClaimEditor(Vertical):
     """Two editors; ctrl+s saves, escape cancels (after asking when there are changes)."""
 
     BINDINGS = [
-        Binding("ctrl+s", "screen.save_claim", "Save", tooltip="Save the statement and synthesis", id="claim.save"),
-        Binding("escape", "screen.cancel_claim", "Cancel", tooltip="Discard unsaved changes", id="claim.cancel"),
+        Binding(
+            "ctrl+s",
+            "screen.save_claim",
+            "Save",
+            tooltip="Save the statement and synthesis",
+            id="claim.save",
+        ),
+        Binding(
+            "escape",
+            "screen.cancel_claim",
+            "Cancel",
+            tooltip="Discard unsaved changes",
+            id="claim.cancel",
+        ),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -26,9 +38,13 @@ class ClaimEditor(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("Statement", classes="field-label")
-        yield TextArea(id="statement", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        yield TextArea(
+            id="statement", soft_wrap=True, show_line_numbers=False, tab_behavior="focus"
+        )
         yield Label("Synthesis summary", classes="field-label")
-        yield TextArea(id="synthesis", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        yield TextArea(
+            id="synthesis", soft_wrap=True, show_line_numbers=False, tab_behavior="focus"
+        )
 
     @property
     def statement(self) -> TextArea:

@@ -33,9 +33,16 @@ class ClaimList(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False, id="list.page_down"),
         Binding("home,g", "jump(0)", "First", show=False, id="list.first"),
         Binding("end,G", "jump(-1)", "Last", show=False, id="list.last"),
-        Binding("enter", "open", "Open", tooltip="Open the claim in the editor panes", id="list.open"),
+        Binding(
+            "enter", "open", "Open", tooltip="Open the claim in the editor panes", id="list.open"
+        ),
     ]
-    COMPONENT_CLASSES = {"claim-list--cursor", "claim-list--mark", "claim-list--counts", "claim-list--empty"}
+    COMPONENT_CLASSES = {
+        "claim-list--cursor",
+        "claim-list--mark",
+        "claim-list--counts",
+        "claim-list--empty",
+    }
 
     cursor: reactive[int] = reactive(0, always_update=True)
 
@@ -92,7 +99,9 @@ class ClaimList(ScrollView, can_focus=True):
         self._pages[page] = rows
         if len(self._pages) > MAX_PAGES:
             here = self.cursor // PAGE
-            for far in sorted(self._pages, key=lambda p: -abs(p - here))[: len(self._pages) - MAX_PAGES]:
+            for far in sorted(self._pages, key=lambda p: -abs(p - here))[
+                : len(self._pages) - MAX_PAGES
+            ]:
                 del self._pages[far]
         self.refresh()
         if self.cursor // PAGE == page:
@@ -193,7 +202,9 @@ class ClaimList(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         row = self.row_at(index)
         selected = index == self.cursor
-        line_style = base + self.get_component_rich_style("claim-list--cursor") if selected else base
+        line_style = (
+            base + self.get_component_rich_style("claim-list--cursor") if selected else base
+        )
         if row is None:
             return Strip([Segment(" …".ljust(width), line_style)], width)
         counts = f" {row.steps:>2}▸ {row.studies:>1}▪ "

@@ -16,10 +16,34 @@ class EvidenceList(ItemList):
     """The studies of one stance."""
 
     BINDINGS = [
-        Binding("a", "screen.add_study", "Add study", tooltip="Link a study by its DOI", id="evidence.add"),
-        Binding("enter,e", "screen.edit_item", "Edit", tooltip="Edit the study's metadata", id="evidence.edit"),
-        Binding("s", "screen.flip_stance", "Flip stance", tooltip="Supporting ⇄ contradicting", id="evidence.flip"),
-        Binding("d,delete", "screen.delete_item", "Unlink", tooltip="Unlink the study from this claim", id="evidence.unlink"),
+        Binding(
+            "a",
+            "screen.add_study",
+            "Add study",
+            tooltip="Link a study by its DOI",
+            id="evidence.add",
+        ),
+        Binding(
+            "enter,e",
+            "screen.edit_item",
+            "Edit",
+            tooltip="Edit the study's metadata",
+            id="evidence.edit",
+        ),
+        Binding(
+            "s",
+            "screen.flip_stance",
+            "Flip stance",
+            tooltip="Supporting ⇄ contradicting",
+            id="evidence.flip",
+        ),
+        Binding(
+            "d,delete",
+            "screen.delete_item",
+            "Unlink",
+            tooltip="Unlink the study from this claim",
+            id="evidence.unlink",
+        ),
     ]
 
     def __init__(self, stance: Stance, *, id: str | None = None) -> None:
@@ -33,12 +57,16 @@ class EvidenceList(ItemList):
         options = []
         for link in mine:
             study = link.study
-            line = Text(strip_controls(study.title) or "(untitled: press e to add metadata)", style="bold")
+            line = Text(
+                strip_controls(study.title) or "(untitled: press e to add metadata)", style="bold"
+            )
             citation = study_citation(study)
             if citation:
                 line.append("\n" + strip_controls(citation), style="")
             line.append(f"\nhttps://doi.org/{study.doi}", style="underline")
             options.append(item(line, f"evidence:{link.id}"))
         if not options:
-            options.append(item(Text("None yet: press a to add a study by DOI.", style="italic"), "none:0"))
+            options.append(
+                item(Text("None yet: press a to add a study by DOI.", style="italic"), "none:0")
+            )
         self.show(options)
