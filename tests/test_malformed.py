@@ -165,14 +165,26 @@ def markdown_bad_doi() -> Bad:
     return Bad(_encode(lines), at, "DOI", ".md")
 
 
-def markdown_stream_second_card_bad() -> Bad:
-    # Two exported cards in one file (a new card, then the seed): the line is counted
-    # from the top of the file, not from the start of the second card.
+def two_cards() -> list[str]:
+    """Two exported cards in one file, a new card and then the seed, as lines."""
     lines = [*render_markdown(Card("A new claim")).split("\n"), *seed_markdown()]
     assert sum(line.startswith("# ") for line in lines) == 2
+    return lines
+
+
+def markdown_second_card_h4() -> Bad:
+    # The line is counted from the top of the file, not from the start of the second card.
+    lines = two_cards()
     at = max(n for n, line in enumerate(lines, 1) if line == "## Evidence from Studies")
     lines[at - 1 : at - 1] = ["#### Notes", ""]
     return Bad(_encode(lines), at, "heading", ".md")
+
+
+def markdown_second_card_misspelt_title() -> Bad:
+    lines = two_cards()
+    at = max(n for n, line in enumerate(lines, 1) if line == "## Mechanism")
+    lines[at - 1] = "## Mechanisms"
+    return Bad(_encode(lines), at, "Mechanism", ".md")
 
 
 CASES: dict[str, Callable[[], Bad]] = {
@@ -195,7 +207,8 @@ CASES: dict[str, Callable[[], Bad]] = {
     "markdown-level-4-heading": markdown_h4,
     "markdown-code-block": markdown_code_block,
     "markdown-malformed-doi-link": markdown_bad_doi,
-    "markdown-second-card-of-two": markdown_stream_second_card_bad,
+    "markdown-second-of-two-cards-h4": markdown_second_card_h4,
+    "markdown-second-of-two-cards-misspelt-title": markdown_second_card_misspelt_title,
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from curator_tui import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -61,14 +61,17 @@ def make_engine(path: Path | str) -> Engine:
     return engine
 
 
-def create_schema(engine: Engine) -> None:
-    """Create the tables that do not exist yet."""
+def create_schema(engine: Engine) -> Path | None:
+    """Create or upgrade the schema (migrations); returns the backup made before an upgrade."""
+    from curator_tui.migrate import SchemaError, upgrade
+
+    where = engine.url.database or str(engine.url)
     try:
-        SQLModel.metadata.create_all(engine)
+        return upgrade(engine)
+    except SchemaError as exc:
+        raise LibraryError(f"cannot open the library {where}: {exc}") from None
     except (OperationalError, DatabaseError) as exc:
-        raise LibraryError(
-            f"cannot use the library {engine.url.database}: {_reason(exc)}"
-        ) from None
+        raise LibraryError(f"cannot use the library {where}: {_reason(exc)}") from None
 
 
 def _reason(exc: Exception) -> str:

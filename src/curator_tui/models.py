@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+# Named constraints, so that migrations (batch mode on SQLite) can find and alter them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 def utcnow() -> datetime:
@@ -23,6 +32,8 @@ def _parent(table: str) -> Column[int]:
 
 class Claim(SQLModel, table=True):
     """One synthesized scientific claim."""
+
+    __table_args__ = (CheckConstraint("length(statement) > 0", name="statement_not_empty"),)
 
     id: int | None = Field(default=None, primary_key=True)
     statement: str = Field(index=True)
@@ -71,7 +82,10 @@ class Study(SQLModel, table=True):
 class Evidence(SQLModel, table=True):
     """A study linked to a claim, supporting or contradicting it."""
 
-    __table_args__ = (UniqueConstraint("claim_id", "study_id", name="uq_evidence_claim_study"),)
+    __table_args__ = (
+        UniqueConstraint("claim_id", "study_id"),
+        CheckConstraint("stance IN ('supporting', 'contradicting')", name="stance"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     claim_id: int = Field(sa_column=_parent("claim"))

@@ -78,7 +78,7 @@ class Tmux:
         # The pane stays after the program exits, so its exit status and last screen
         # can be read; no status line, so the pane is exactly the requested size.
         self.config.write_text("set -g remain-on-exit on\nset -g status off\n", encoding="utf-8")
-        self.started = False
+        self.status_file = workdir / f"{self.socket}.status"
 
     def tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -100,13 +100,19 @@ class Tmux:
     def start(
         self, argv: Sequence[str], *, width: int, height: int, env: dict[str, str] | None = None
     ) -> None:
-        """Start the program in a detached session of ``width`` x ``height``."""
+        """Start the program in a detached session of ``width`` x ``height``.
+
+        A shell around it writes its exit status to a file: tmux itself sometimes never
+        reaps the child (seen with tmux 3.3a: the pane is dead, its status stays empty).
+        """
         assignments = [f"{k}={v}" for k, v in (env or {}).items()]
-        command = shlex.join(["env", *[f"-u{name}" for name in _SCRUB], *assignments, *argv])
+        program = ["env", *[f"-u{name}" for name in _SCRUB], *assignments, *argv]
+        status, partial = shlex.quote(str(self.status_file)), shlex.quote(f"{self.status_file}.tmp")
+        script = f'"$@"; echo $? > {partial} && mv {partial} {status}'
+        command = shlex.join(["sh", "-c", script, "sh", *program])
         self.tmux(
             "new-session", "-d", "-s", self.SESSION, "-x", str(width), "-y", str(height), command
         )
-        self.started = True
 
     def capture(self) -> str:
         """The pane's visible text, one line per row."""
@@ -128,9 +134,7 @@ class Tmux:
             if time.monotonic() > deadline:
                 pytest.fail(f"timed out after {timeout:.0f} s waiting for {texts!r}; the pane:\n"
                             + seen["screen"])
-            if self.tmux(
-                "display-message", "-p", "-t", self.SESSION, "#{pane_dead}"
-            ).stdout.strip() == "1":
+            if self.dead() is not None:
                 pytest.fail(f"the program exited while waiting for {texts!r}; the pane:\n"
                             + self.capture())
             time.sleep(0.05)
@@ -144,21 +148,11 @@ class Tmux:
         self.tmux("send-keys", "-t", self.SESSION, "-l", text)
 
     def dead(self) -> int | None:
-        """The program's exit status once it has exited (128 + N if killed by signal N)."""
-        fields = self.tmux(
-            "display-message", "-p", "-t", self.SESSION,
-            "#{pane_dead}|#{pane_dead_status}|#{pane_dead_signal}",
-        ).stdout.strip().split("|")
-        dead, status, signal = (fields + ["", "", ""])[:3]
-        # tmux marks the pane dead when the pty closes, a moment before it reaps the child:
-        # until then the status is empty, so keep waiting.
-        if dead != "1":
+        """The program's exit status once it has exited, else None."""
+        try:
+            return int(self.status_file.read_text(encoding="ascii"))
+        except FileNotFoundError:
             return None
-        if status:
-            return int(status)
-        if signal:
-            return 128 + int(signal)
-        return None
 
     def wait_exit(self, timeout: float = 20) -> int:
         """Poll until the program has exited; its exit status."""

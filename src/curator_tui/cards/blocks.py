@@ -77,6 +77,9 @@ def _inline_text(children: list[Token]) -> str:
 def _lead_span(children: list[Token], open_type: str) -> tuple[str | None, str, str | None]:
     """The leading emphasis span's text, the text after it, and the first link's target."""
     link = next((str(c.attrs.get("href", "")) for c in children if c.type == "link_open"), None)
+    # markdown-it may open the inline run with an empty text token.
+    while children and children[0].type == "text" and not children[0].content:
+        children = children[1:]
     if not children or children[0].type != open_type:
         return None, _inline_text(children), link
     close = open_type.replace("_open", "_close")

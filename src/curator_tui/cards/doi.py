@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 # 10. + registrant code of four or more digits (dots allowed) + / + suffix.
 _DOI_RE = re.compile(r"^10\.\d{4,}(?:\.\d+)*/\S+$")
@@ -54,5 +54,5 @@ def find_dois(text: str) -> list[str]:
 
 
 def doi_url(doi: str) -> str:
-    """The resolver link for a normalised DOI."""
-    return f"https://doi.org/{doi}"
+    """The resolver link for a normalised DOI (percent-encoded: parentheses stay in the link)."""
+    return "https://doi.org/" + quote(doi, safe="/")

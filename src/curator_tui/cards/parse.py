@@ -139,7 +139,13 @@ def _decode(data: bytes, source: str) -> str:
 
 
 def _study(block: Block, stance: Stance, reader: _Reader) -> StudyRef:
-    target = block.link if block.link else block.text
+    if block.link:
+        # The link is the DOI's resolver URL, percent-encoded: normalize_doi decodes it.
+        try:
+            return StudyRef(doi=normalize_doi(block.link), stance=stance, title=block.lead or "")
+        except DOIError as exc:
+            raise reader.error(str(exc), block) from None
+    target = block.text
     dois = find_dois(target)
     if not dois:
         raise reader.error(f"study entry has no DOI: {_shown(block.text)}", block)

@@ -14,6 +14,7 @@ from curator_tui.cards.text import clean, is_truncated
 from curator_tui.models import Claim, Evidence, Mechanism, MechanismStep, utcnow
 from curator_tui.services.common import fetch, required
 from curator_tui.services.errors import Conflict
+from curator_tui.services.search import search_for
 
 Sort = Literal["updated", "statement", "id"]
 
@@ -83,17 +84,14 @@ def find_by_statement(session: Session, statement: str) -> int | None:
     return session.exec(select(Claim.id).where(Claim.statement == clean(statement))).first()
 
 
-def _matching(query: Any, search: str | None) -> Any:
-    """Only the claims whose statement or synthesis contains every word of ``search``."""
-    for word in (search or "").split():
-        pattern = f"%{word}%"
-        query = query.where(
-            or_(col(Claim.statement).ilike(pattern), col(Claim.synthesis).ilike(pattern))
-        )
-    return query
+def _matching(query: Any, search: str | None, session: Session) -> Any:
+    """Only the claims whose statement or synthesis has every word of ``search``."""
+    if not search or not search.strip():
+        return query
+    return search_for(session.get_bind().dialect.name).restrict(query, search)
 
 
-def _rows_query(search: str | None, sort: Sort):  # type: ignore[no-untyped-def]
+def _rows_query(search: str | None, sort: Sort, session: Session):  # type: ignore[no-untyped-def]
     steps = (
         select(func.count(col(MechanismStep.id)))
         .join(Mechanism, col(Mechanism.id) == col(MechanismStep.mechanism_id))
@@ -113,7 +111,7 @@ def _rows_query(search: str | None, sort: Sort):  # type: ignore[no-untyped-def]
         col(Claim.updated_at),
         col(Claim.version),
     )
-    query = _matching(query, search)
+    query = _matching(query, search, session)
     if sort == "statement":
         query = query.order_by(col(Claim.statement), col(Claim.id))
     elif sort == "id":
@@ -131,7 +129,7 @@ def list_claims(
     limit: int | None = None,
 ) -> list[ClaimRow]:
     """Claims as list rows, filtered by words of ``search`` and sorted."""
-    query = _rows_query(search, sort).offset(offset)
+    query = _rows_query(search, sort, session).offset(offset)
     if limit is not None:
         query = query.limit(limit)
     return [ClaimRow(*row) for row in session.execute(query)]
@@ -139,8 +137,7 @@ def list_claims(
 
 def count_claims(session: Session, search: str | None = None) -> int:
     """How many claims match ``search`` (all when empty)."""
-    query = select(func.count(col(Claim.id)))
-    query = _matching(query, search)
+    query = _matching(select(func.count(col(Claim.id))), search, session)
     return int(session.exec(query).one())
 
 
@@ -158,9 +155,9 @@ def index_of(
         return None
     query = select(func.count(col(Claim.id)))
     if search:
-        query = _matching(query, search)
+        query = _matching(query, search, session)
         if not session.exec(
-            _matching(select(Claim.id).where(Claim.id == claim_id), search)
+            _matching(select(Claim.id).where(Claim.id == claim_id), search, session)
         ).first():
             return None
     if sort == "statement":
