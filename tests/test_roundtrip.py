@@ -9,14 +9,15 @@ Storage: a card saved to a real SQLite library loads back equal.
 from __future__ import annotations
 
 import re
-import tempfile
+from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
 
 from curator_tui.cards.doi import find_dois, normalize_doi
 from curator_tui.cards.escape import escape_markdown
@@ -25,6 +26,7 @@ from curator_tui.cards.parse import parse_card
 from curator_tui.cards.render import render_markdown, render_plain
 from curator_tui.cards.text import clean
 from curator_tui.db import open_library, session_scope
+from curator_tui.models import Claim, Study
 from curator_tui.services.cards import create_from_card, load_card
 
 SETTINGS = settings(
@@ -315,16 +317,31 @@ def stored_cards(draw: st.DrawFn) -> Card:
     return Card(card.statement, card.synthesis, card.mechanisms, tuple(studies), card.gold)
 
 
-@settings(SETTINGS, max_examples=60)
-@given(stored_cards())
-def test_database_round_trip(card: Card) -> None:
-    # A fresh library per example: studies are shared across claims by DOI.
-    with tempfile.TemporaryDirectory() as folder:
-        engine = open_library(Path(folder) / "library.db")
-        try:
-            with session_scope(engine) as session:
-                claim_id = create_from_card(session, card)
-            with session_scope(engine) as session:
-                assert load_card(session, claim_id) == card
-        finally:
-            engine.dispose()
+@pytest.fixture(scope="module")
+def scratch_library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One real SQLite library for the storage examples, emptied before each one."""
+    engine = open_library(tmp_path_factory.mktemp("roundtrip") / "library.db")
+    yield engine
+    engine.dispose()
+
+
+@settings(SETTINGS, max_examples=100)
+@given(card=stored_cards())
+def test_database_round_trip(scratch_library: Engine, card: Card) -> None:
+    # Studies are shared across claims by DOI: start each example from an empty library
+    # (deleting the claims and studies cascades to everything else).
+    with session_scope(scratch_library) as session:
+        session.execute(delete(Claim))
+        session.execute(delete(Study))
+    with session_scope(scratch_library) as session:
+        claim_id = create_from_card(session, card)
+    with session_scope(scratch_library) as session:
+        assert load_card(session, claim_id) == card
+    assert count_rows(scratch_library, "mechanismstep") == sum(
+        len(m.steps) for m in card.mechanisms
+    )
+
+
+def count_rows(engine: Engine, table: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())

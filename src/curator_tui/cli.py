@@ -194,11 +194,17 @@ def _write_text(text: str, handle: Any) -> None:
 
 def _write_atomic(path: Path, chunks: Callable[[Any], None]) -> None:
     """Write a file through a temporary beside it, so a failure leaves no half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise CliError(f"cannot write {path}: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             chunks(handle)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise CliError(f"cannot write {path}: {exc.strerror}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -254,6 +260,34 @@ def cmd_export(args: argparse.Namespace) -> int:
         stream = open(sys.stdout.fileno(), "w", encoding="utf-8", newline="\n", closefd=False)  # noqa: SIM115
         with stream:
             write_all(stream)
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write a consistent copy of the library, even while it is in use."""
+    from curator_tui.migrate import backup_sqlite
+
+    engine = open_engine(args.db, create=False)
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        raise CliError("backup copies SQLite libraries; use your database server's own backup")
+    source = Path(engine.url.database)
+    target = Path(args.path)
+    if target.is_dir():
+        target = target / source.name
+    if target.exists() and not args.force:
+        raise CliError(f"{target} exists (use --force to overwrite it)")
+    if target.resolve() == source.resolve():
+        raise CliError("the backup cannot be the library itself")
+    # Into a temporary beside the target, then renamed: a failed backup leaves nothing behind.
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        backup_sqlite(source, Path(tmp))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _stderr().print(f"backed up {source} to {target}", markup=False)
     return 0
 
 
@@ -346,6 +380,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="DIR", help="write one file per claim into DIR")
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="copy the library safely, even while it is open",
+        description="Write a consistent copy of the library (SQLite online backup), even while the app uses it.",
+    )
+    p.add_argument("path", metavar="PATH", help="the backup file (or a directory to put it in)")
+    p.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    p.set_defaults(func=cmd_backup)
     return parser
 
 
@@ -373,8 +417,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
-            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-            _stderr().print(f"curator: error: the library failed: {reason}", markup=False)
+            from curator_tui.db import describe_db_error
+
+            _stderr().print(f"curator: error: {describe_db_error(exc)}", markup=False)
         else:
             _stderr().print(f"curator: error: {type(exc).__name__}: {exc}", markup=False)
     return 1

@@ -45,6 +45,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    if cursor.execute("PRAGMA query_only").fetchone()[0]:
+        cursor.close()
+        return  # a read-only library: its journal mode is whatever it was written with
     cursor.execute("PRAGMA journal_mode=WAL")
     # NORMAL under WAL cannot corrupt the database on a crash; at worst the last
     # transactions before a power loss roll back. FULL would fsync every commit.
@@ -52,10 +55,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(path: Path | str) -> Engine:
+def _read_only(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA query_only=ON")
+
+
+def make_engine(path: Path | str, *, read_only: bool = False) -> Engine:
     """An engine for a SQLite file path or a database URL."""
     url = str(path) if "://" in str(path) else f"sqlite:///{path}"
     engine = create_engine(url)
+    if read_only:
+        event.listen(engine, "connect", _read_only)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -76,7 +85,15 @@ def create_schema(engine: Engine) -> Path | None:
 
 def _reason(exc: Exception) -> str:
     orig = getattr(exc, "orig", None)
-    return str(orig or exc).splitlines()[0]
+    reason = str(orig or exc).splitlines()[0]
+    if "readonly" in reason or "query_only" in reason or "read-only" in reason:
+        return "the library is read-only (you may browse and export it, not change it)"
+    return reason
+
+
+def describe_db_error(exc: Exception) -> str:
+    """One line for the user about a database error."""
+    return _reason(exc)
 
 
 def open_library(path: Path | str, *, create: bool = True) -> Engine:
@@ -92,9 +109,50 @@ def open_library(path: Path | str, *, create: bool = True) -> Engine:
                 raise LibraryError(
                     f"cannot create the library {file}: {file.parent} does not exist"
                 )
+    if "://" not in str(path) and _is_read_only(Path(path)):
+        return _open_read_only(Path(path))
     engine = make_engine(path)
     create_schema(engine)
     return engine
+
+
+def _is_read_only(file: Path) -> bool:
+    if not file.exists():
+        return False
+    if not os.access(file, os.W_OK):
+        return True
+    # SQLite writes its -wal/-shm files beside the library.
+    return not os.access(file.parent, os.W_OK | os.X_OK)
+
+
+def _open_read_only(file: Path) -> Engine:
+    """A library the user may read but not write: browse and export, never upgrade."""
+    from curator_tui.migrate import current_revision, head_revision
+
+    revision: str | None = None
+    error: Exception | None = None
+    # mode=ro first; a WAL library whose -shm file cannot be written needs immutable=1.
+    for flags in ("mode=ro", "mode=ro&immutable=1"):
+        engine = make_engine(f"sqlite:///file:{file.resolve()}?{flags}&uri=true", read_only=True)
+        try:
+            revision = current_revision(engine)
+            break
+        except (OperationalError, DatabaseError) as exc:
+            engine.dispose()
+            error = exc
+    else:
+        assert error is not None
+        raise LibraryError(f"cannot use the library {file}: {_reason(error)}")
+    if revision != head_revision():
+        raise LibraryError(
+            f"the library {file} is read-only and needs an upgrade to be opened by this version"
+        )
+    return engine
+
+
+def is_read_only(engine: Engine) -> bool:
+    """True when the library was opened read-only (the file is not writable)."""
+    return engine.dialect.name == "sqlite" and "mode=ro" in str(engine.url)
 
 
 @contextmanager

@@ -62,8 +62,11 @@ def backup_sqlite(source: Path, target: Path) -> None:
     src.close()
 
 
-def upgrade(engine: Engine) -> Path | None:
-    """Bring the library to the head revision; returns the backup made, if any."""
+def upgrade(engine: Engine, *, foreign_keys_off: bool = True) -> Path | None:
+    """Bring the library to the head revision; returns the backup made, if any.
+
+    ``foreign_keys_off=False`` exists only so a test can show what it protects against.
+    """
     from alembic import command
 
     head = head_revision()
@@ -85,7 +88,7 @@ def upgrade(engine: Engine) -> Path | None:
         backup = backup_path(Path(database), current or "unversioned")
         backup_sqlite(Path(database), backup)
     with engine.connect() as connection:
-        if is_sqlite:
+        if is_sqlite and foreign_keys_off:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         try:
             config = alembic_config(connection)

@@ -10,6 +10,7 @@ import os
 import secrets
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -79,6 +80,8 @@ class Tmux:
         # can be read; no status line, so the pane is exactly the requested size.
         self.config.write_text("set -g remain-on-exit on\nset -g status off\n", encoding="utf-8")
         self.status_file = workdir / f"{self.socket}.status"
+        self.server_pid = ""
+        self.socket_path = ""
 
     def tmux(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -113,6 +116,11 @@ class Tmux:
         self.tmux(
             "new-session", "-d", "-s", self.SESSION, "-x", str(width), "-y", str(height), command
         )
+        self.server_pid, self.socket_path = (
+            self.tmux("display-message", "-p", "-t", self.SESSION, "#{pid} #{socket_path}")
+            .stdout.strip()
+            .split(" ", 1)
+        )
 
     def capture(self) -> str:
         """The pane's visible text, one line per row."""
@@ -132,11 +140,14 @@ class Tmux:
             if screen := check():
                 return screen
             if time.monotonic() > deadline:
-                pytest.fail(f"timed out after {timeout:.0f} s waiting for {texts!r}; the pane:\n"
-                            + seen["screen"])
+                pytest.fail(
+                    f"timed out after {timeout:.0f} s waiting for {texts!r}; the pane:\n"
+                    + seen["screen"]
+                )
             if self.dead() is not None:
-                pytest.fail(f"the program exited while waiting for {texts!r}; the pane:\n"
-                            + self.capture())
+                pytest.fail(
+                    f"the program exited while waiting for {texts!r}; the pane:\n" + self.capture()
+                )
             time.sleep(0.05)
 
     def keys(self, *keys: str) -> None:
@@ -162,7 +173,31 @@ class Tmux:
         return status[0]  # type: ignore[index]
 
     def kill(self) -> None:
+        """End this server (and so the program in it) and remove its socket file."""
         self.tmux("kill-server", check=False)
+        if self.server_pid:
+            pid = int(self.server_pid)
+            deadline = time.monotonic() + 5
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if self.socket_path:
+            Path(self.socket_path).unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie is gone for our purposes.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 @pytest.fixture
@@ -177,10 +212,15 @@ def tmux(tmp_path: Path) -> Iterator[Tmux]:
         server.kill()
 
 
-def _display_alive(display: str) -> bool:
-    """Whether an X server accepts connections on ``display``."""
+def display_alive(display: str) -> bool:
+    """Whether an X server accepts connections on ``display`` (a local ``:N``)."""
     env = {**os.environ, "DISPLAY": display}
-    probe = ["xdpyinfo"] if shutil.which("xdpyinfo") else ["xclip", "-selection", "clipboard", "-o"]
+    if shutil.which("xdpyinfo"):
+        probe = ["xdpyinfo"]
+    elif shutil.which("xclip"):
+        probe = ["xclip", "-selection", "clipboard", "-o"]
+    else:  # no client to ask: a server's socket is the best sign there is
+        return Path(f"/tmp/.X11-unix/X{display.lstrip(':').split('.')[0]}").exists()
     try:
         result = subprocess.run(probe, env=env, capture_output=True, timeout=5, check=False)
     except subprocess.TimeoutExpired:
@@ -196,7 +236,7 @@ def _display_in_use(number: int) -> bool:
 def free_display(start: int = 90) -> str:
     """A display number with no lock file, no socket and no server answering."""
     for number in range(start, start + 200):
-        if not _display_in_use(number) and not _display_alive(f":{number}"):
+        if not _display_in_use(number) and not display_alive(f":{number}"):
             return f":{number}"
     pytest.skip("no free X display number")
 
@@ -218,10 +258,10 @@ def xvfb(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         )
         deadline = time.monotonic() + 10
         while process.poll() is None and time.monotonic() < deadline:
-            if _display_alive(display):
+            if display_alive(display):
                 break
             time.sleep(0.05)
-        if process.poll() is None and _display_alive(display):
+        if process.poll() is None and display_alive(display):
             break
         process.kill()
         process.wait(timeout=5)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from curator_tui.cards.text import strip_controls
+
 # Characters that start inline syntax anywhere in a line (emphasis, code, links, HTML,
 # GFM strikethrough, ATX closing hashes) and the backslash itself.
 _INLINE = re.compile(r"([\\`*_\[\]<#~])")
@@ -15,7 +17,12 @@ _ORDERED = re.compile(r"^(\d{1,9})([.)])")
 
 
 def escape_inline(text: str) -> str:
-    """Escape ``text`` that sits inside a line (not at its start) so it renders literally."""
+    """Escape ``text`` that sits inside a line (not at its start) so it renders literally.
+
+    Control characters and terminal escape sequences are removed: an export must never
+    restyle a terminal or write a clipboard (OSC 52) when it is printed.
+    """
+    text = strip_controls(text).replace("\n", " ").replace("\t", " ")
     return _ENTITY.sub(r"\\&", _INLINE.sub(r"\\\1", text))
 
 

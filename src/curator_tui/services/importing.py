@@ -18,7 +18,7 @@ from curator_tui.cards.parse import (
     parse_card,
     split_cards,
 )
-from curator_tui.db import session_scope
+from curator_tui.db import describe_db_error, session_scope
 from curator_tui.services.cards import create_from_card, replace_from_card
 from curator_tui.services.claims import find_by_statement
 from curator_tui.services.errors import ServiceError
@@ -87,6 +87,10 @@ def _import_records(engine: Engine, path: Path, data: bytes) -> FileResult:
                     raise ServiceError(f"{path}: record {index}: {exc}") from None
     except ServiceError as exc:
         return FileResult(str(path), "failed", message=str(exc))
+    except SQLAlchemyError as exc:
+        return FileResult(
+            str(path), "failed", message=f"{path}: not imported: {describe_db_error(exc)}"
+        )
     return FileResult(str(path), "studies", message=f"{len(records)} study record(s)")
 
 
@@ -133,8 +137,9 @@ def import_file(engine: Engine, path: Path | str, *, replace: bool = False) -> F
     except ServiceError as exc:
         return FileResult(str(path), "failed", message=f"{path}: {exc}")
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-        return FileResult(str(path), "failed", message=f"{path}: the library refused it: {reason}")
+        return FileResult(
+            str(path), "failed", message=f"{path}: not imported: {describe_db_error(exc)}"
+        )
     return result
 
 

@@ -19,10 +19,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane, TextArea
+from textual.worker import Worker, WorkerState
 
 from curator_tui.cards.model import Stance
 from curator_tui.cards.render import render_markdown
-from curator_tui.db import session_scope
+from curator_tui.db import describe_db_error, session_scope
 from curator_tui.filenames import card_filename
 from curator_tui.services import claims as claim_service
 from curator_tui.services import evidence as evidence_service
@@ -203,7 +204,7 @@ class MainScreen(Screen[None]):
 
     # --- the list --------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="list")
+    @work(thread=True, exclusive=True, group="list", exit_on_error=False)
     def reload_list(self, select_id: int | None = None) -> None:
         """Count the claims for the filter, and find where ``select_id`` now is."""
         with session_scope(self.curator.engine) as session:
@@ -237,7 +238,7 @@ class MainScreen(Screen[None]):
     def fetch_rows(self, message: ClaimList.NeedRows) -> None:
         self._fetch_page(self.claim_list.generation, message.offset, message.limit)
 
-    @work(thread=True, group="pages")
+    @work(thread=True, group="pages", exit_on_error=False)
     def _fetch_page(self, generation: int, offset: int, limit: int) -> None:
         with session_scope(self.curator.engine) as session:
             rows = claim_service.list_claims(session, self.search, self.sort, offset, limit)
@@ -253,7 +254,7 @@ class MainScreen(Screen[None]):
         self.load_detail(message.row.id)
         self.action_tab(self.query_one(TabbedContent).active or "mechanisms")
 
-    @work(thread=True, exclusive=True, group="detail")
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load_detail(self, claim_id: int) -> None:
         """Load one claim for the panes."""
         try:
@@ -291,7 +292,7 @@ class MainScreen(Screen[None]):
             claim_id if claim_id is not None else (self.detail.id if self.detail else None),
         )
 
-    @work(thread=True, group="edit")
+    @work(thread=True, group="edit", exit_on_error=False)
     def _edit(self, operation: Operation, claim_id: int | None) -> None:
         with self._edit_lock:
             try:
@@ -301,7 +302,7 @@ class MainScreen(Screen[None]):
                 self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
                 return
             except SQLAlchemyError as exc:
-                reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+                reason = describe_db_error(exc)
                 self.app.call_from_thread(
                     self.notify,
                     f"The library refused the change: {reason}",
@@ -325,9 +326,12 @@ class MainScreen(Screen[None]):
 
     def _edited(self, detail: ClaimDetail | None, keep: str | None) -> None:
         editor = self.query_one(ClaimEditor)
-        if detail is not None and editor.claim_id == detail.id and not editor.dirty:
-            editor.show_claim(detail, force=True)
-        self.detail = None if detail is None else self.detail
+        if detail is not None and editor.claim_id == detail.id:
+            if editor.dirty:
+                # Our own edit bumped the version: unsaved statement text is not a conflict.
+                editor.version = detail.version
+            else:
+                editor.show_claim(detail, force=True)
         self.show_detail(detail, keep)
         self.reload_list(detail.id if detail else None)
 
@@ -345,7 +349,7 @@ class MainScreen(Screen[None]):
         self._undo_claim = None
         self._run_undo(operation, entry.label)
 
-    @work(thread=True, group="edit")
+    @work(thread=True, group="edit", exit_on_error=False)
     def _run_undo(self, operation: Operation, label: str) -> None:
         with self._edit_lock:
             try:
@@ -359,6 +363,18 @@ class MainScreen(Screen[None]):
             claim_id = self._undo_claim or (self.detail.id if self.detail else None)
             self.app.call_from_thread(self.notify, f"Undone: {label}", markup=False)
             self._refresh_after_edit(claim_id, None)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed (the library went away, a disk error): say so, keep running."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            if isinstance(error, SQLAlchemyError):
+                message = describe_db_error(error)
+            elif isinstance(error, OSError):
+                message = f"{error.filename or ''}: {error.strerror or error}".lstrip(": ")
+            else:
+                message = f"{type(error).__name__}: {error}"
+            self.notify(f"That did not work: {message}", severity="error", timeout=15, markup=False)
 
     # --- claim actions ---------------------------------------------------------------
 
@@ -384,7 +400,7 @@ class MainScreen(Screen[None]):
             TextDialog("New claim: the statement", validate=_required("The statement")), created
         )
 
-    @work(thread=True, group="edit")
+    @work(thread=True, group="edit", exit_on_error=False)
     def _create(self, operation: Operation) -> None:
         with self._edit_lock:
             try:
@@ -428,7 +444,7 @@ class MainScreen(Screen[None]):
         old = (detail.statement, detail.synthesis)
         self._save_claim(detail.id, statement, synthesis, editor.version, old)
 
-    @work(thread=True, group="edit")
+    @work(thread=True, group="edit", exit_on_error=False)
     def _save_claim(
         self,
         claim_id: int,
@@ -919,14 +935,10 @@ class MainScreen(Screen[None]):
         return render_markdown(self.detail.to_card()) if self.detail else None
 
     def action_copy(self) -> None:
-        if (text := self.markdown()) is None:
+        if (text := self.markdown()) is None or self.detail is None:
             self._need_claim()
             return
-        where = copy_text(self.app, text)
-        self.notify(
-            f"Copied claim {self.detail.id if self.detail else ''} as Markdown to the {where}.",
-            markup=False,
-        )
+        copy_text(self.app, text, f"claim {self.detail.id} as Markdown")
 
     def action_export(self) -> None:
         if (detail := self._need_claim()) is None:
@@ -939,7 +951,7 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(PromptDialog("Export this claim's Markdown to", default), chosen)
 
-    @work(thread=True, group="io")
+    @work(thread=True, group="io", exit_on_error=False)
     def _export_to(self, path: Path, text: str) -> None:
         try:
             if path.is_dir():
@@ -967,7 +979,7 @@ class MainScreen(Screen[None]):
             chosen,
         )
 
-    @work(thread=True, group="io")
+    @work(thread=True, group="io", exit_on_error=False)
     def _import(self, path: str) -> None:
         self.app.call_from_thread(self.notify, f"Importing {path} …", markup=False)
         results = import_paths(self.curator.engine, [Path(path).expanduser()])

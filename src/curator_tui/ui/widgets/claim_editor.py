@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Label, TextArea
 
+from curator_tui.cards.text import strip_controls
 from curator_tui.services.cards import ClaimDetail
 
 
@@ -71,10 +72,13 @@ class ClaimEditor(Vertical):
             return
         self.claim_id, self.version = detail.id, detail.version
         self._saved = (detail.statement, detail.synthesis)
-        if self.statement.text != detail.statement:
-            self.statement.load_text(detail.statement)
-        if self.synthesis.text != detail.synthesis:
-            self.synthesis.load_text(detail.synthesis)
+        # Control characters (escape sequences from a hostile file) are never drawn.
+        statement, synthesis = strip_controls(detail.statement), strip_controls(detail.synthesis)
+        self._saved = (statement, synthesis)
+        if self.statement.text != statement:
+            self.statement.load_text(statement)
+        if self.synthesis.text != synthesis:
+            self.synthesis.load_text(synthesis)
 
     @property
     def values(self) -> tuple[str, str]:

@@ -1,0 +1,70 @@
+"""Crash safety: SIGKILL during a large import never leaves a half-imported claim."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from curator_tui.cards.model import Card, Mechanism, Stance, StudyRef
+from curator_tui.cards.render import render_markdown
+
+STEPS = 5
+
+
+def write_cards(folder: Path, count: int) -> None:
+    folder.mkdir()
+    for n in range(count):
+        card = Card(
+            statement=f"Claim number {n} about sleep and strength",
+            synthesis=f"Synthesis {n}",
+            mechanisms=(
+                Mechanism(f"Summary {n}", tuple(f"Step {i} of claim {n}" for i in range(STEPS))),
+            ),
+            studies=(
+                StudyRef(doi=f"10.5555/study.{n}", stance=Stance.SUPPORTING, title=f"Study {n}"),
+            ),
+        )
+        (folder / f"card-{n:04d}.md").write_text(render_markdown(card), encoding="utf-8")
+
+
+def test_sigkill_during_import_twenty_times(tmp_path: Path) -> None:
+    cards = tmp_path / "cards"
+    write_cards(cards, 300)
+    library = tmp_path / "lib.db"
+    rng = random.Random(7)
+    env = {k: v for k, v in os.environ.items() if k != "CURATOR_DB"}
+    for attempt in range(20):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "curator_tui.cli", "--db", str(library), "import", str(cards)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            text=True,
+        )
+        time.sleep(rng.uniform(0.3, 2.5))
+        process.send_signal(signal.SIGKILL)
+        out, _ = process.communicate()
+        reported = {line.split(":")[0] for line in out.splitlines() if "imported as claim" in line}
+        with sqlite3.connect(library) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", attempt
+            statements = {row[0] for row in db.execute("SELECT statement FROM claim")}
+            # No half-imported claim: every claim has its mechanism, all steps and its study.
+            partial = db.execute(
+                """SELECT c.id FROM claim c
+                   WHERE (SELECT count(*) FROM mechanism m JOIN mechanismstep s ON s.mechanism_id = m.id
+                          WHERE m.claim_id = c.id) != ?
+                      OR (SELECT count(*) FROM evidence e WHERE e.claim_id = c.id) != 1""",
+                (STEPS,),
+            ).fetchall()
+            assert partial == [], attempt
+        for path in reported:
+            number = int(Path(path).stem.split("-")[1])
+            assert f"Claim number {number} about sleep and strength" in statements, (attempt, path)
+    with sqlite3.connect(library) as db:
+        assert db.execute("SELECT count(*) FROM claim").fetchone()[0] > 0
