@@ -234,3 +234,18 @@ def test_default_library_is_seeded(
     # A second run uses it as it is (not seeded twice).
     again = json.loads(run_cli("list", "--json", env=env, cwd=tmp_path).stdout)
     assert [row["id"] for row in again] == [row["id"] for row in rows]
+
+
+def test_export_all_then_import_into_a_new_library(
+    seeded: Seeded, run_cli: RunCli, tmp_path: Path, data_dir: Path
+) -> None:
+    stream = tmp_path / "all.md"
+    assert run_cli("export", "--all", "-o", stream, db=seeded.db).returncode == 0
+    expected = exports(seeded.db)
+    assert stream.read_text(encoding="utf-8") == "".join(md for _, md in expected.values())
+
+    fresh = tmp_path / "fresh.db"
+    result = run_cli("import", data_dir / "studies.json", stream, db=fresh)
+    assert result.returncode == 0, result.stderr
+    again = exports(fresh)
+    assert sorted(md for _, md in again.values()) == sorted(md for _, md in expected.values())

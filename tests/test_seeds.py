@@ -241,3 +241,20 @@ def test_export_imports_back_to_the_same_card(imported: Imported) -> None:
         (s.doi, s.stance, s.title) for s in card.studies
     ]
     assert (parsed.card.synthesis, parsed.card.gold) == (card.synthesis, card.gold)
+
+
+def test_reimporting_the_export_gives_back_the_same_claim(
+    library: Engine, imported: Imported, tmp_path: Path
+) -> None:
+    export_file = tmp_path / "export.md"
+    export_file.write_text(imported.export, encoding="utf-8")
+    [claim_id] = imported.result.claim_ids
+
+    [again] = import_paths(library, [export_file])
+    assert again.status == "duplicate"
+    [replaced] = import_paths(library, [export_file], replace=True)
+
+    assert (replaced.status, replaced.claim_ids) == ("replaced", [claim_id])
+    card = load(library, claim_id)
+    assert card == imported.card
+    assert render_markdown(card) == imported.export

@@ -14,7 +14,7 @@ from markdown_it.token import Token
 
 from curator_tui.cards.text import clean
 
-Kind = Literal["line", "h1", "h2", "h3", "p", "em", "ol", "ul"]
+Kind = Literal["line", "h1", "h2", "h3", "p", "em", "ol", "ul", "other"]
 
 # A paragraph longer than this is not a card paragraph: it is a broken or hostile file.
 MAX_LINE = 20_000
@@ -114,9 +114,7 @@ def markdown_blocks(text: str) -> list[Block]:
         elif token.type in ("bullet_list_close", "ordered_list_close"):
             lists.pop()
         elif token.type == "heading_open":
-            if token.tag not in ("h1", "h2", "h3"):
-                raise BlockError(line, f"a level-{token.tag[1:]} heading is not part of a card")
-            pending = token.tag  # type: ignore[assignment]
+            pending = token.tag if token.tag in ("h1", "h2", "h3") else "other"  # type: ignore[assignment]
         elif token.type == "paragraph_open":
             pending = lists[-1] if lists else "p"  # type: ignore[assignment]
         elif token.type == "inline":
@@ -144,5 +142,6 @@ def markdown_blocks(text: str) -> list[Block]:
                 "hr": "a horizontal rule",
                 "blockquote_open": "a block quote",
             }[token.type]
-            raise BlockError(line, f"{shape} is not part of a card")
+            # Kept as a block so the grammar reports the first problem in file order.
+            blocks.append(Block(line, "other", f"({shape}, which is not part of a card)"))
     return blocks

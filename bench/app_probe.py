@@ -1,0 +1,149 @@
+"""Helper of bench.py: run the app headless on a library and report timings as JSON.
+
+    python bench/app_probe.py start  LIBRARY SPAWN_TIME
+    python bench/app_probe.py filter LIBRARY SPAWN_TIME [KEYSTROKES]
+
+``SPAWN_TIME`` is ``time.time()`` in the parent just before it started this process, so
+``first_paint`` counts interpreter start-up and imports too (what the curator waits for).
+"start" reports spawn -> first paint of the claim list (the first line of the list drawn
+with a loaded row), then presses ``end`` and waits, so the parent's peak-RSS figure
+covers a jump to the far end of the list. "filter" opens the filter with ``/`` and types
+words letter by letter (then erases them), timing each keystroke until the list shows
+the new filter: the list was reset, its total equals the count for the new text, and
+the cursor's page of rows is loaded.
+
+Keys are posted to the app's driver exactly as ``Pilot.press`` does, but without
+``Pilot.press``'s idle waits (at least 2 x 20 ms per key); the keystroke is timed by
+polling every 0.5 ms. Numbers printed are seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from typing import Any
+
+MODE, LIBRARY, SPAWN = sys.argv[1], sys.argv[2], float(sys.argv[3])
+KEYSTROKES = int(sys.argv[4]) if len(sys.argv) > 4 else 50
+WORDS = ["creatine", "sleep", "older", "insulin", "placebo", "training", "vitamin", "muscle"]
+
+os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+
+from textual import events  # noqa: E402
+
+from curator_tui.config import Config  # noqa: E402
+from curator_tui.db import open_library, session_scope  # noqa: E402
+from curator_tui.ui.app import CuratorApp  # noqa: E402
+from curator_tui.ui.widgets.claim_list import ClaimList  # noqa: E402
+
+imported = time.time()
+first_paint: list[float] = []
+_render_line = ClaimList.render_line
+
+
+def _recording_render_line(self: ClaimList, y: int) -> Any:
+    strip = _render_line(self, y)
+    if not first_paint and self.loaded_rows:
+        first_paint.append(time.time())
+    return strip
+
+
+ClaimList.render_line = _recording_render_line  # type: ignore[method-assign]
+
+
+def keystrokes(count: int) -> list[str]:
+    """Each word typed then erased, letter by letter: ``count`` keys in all."""
+    keys: list[str] = []
+    while len(keys) < count:
+        for word in WORDS:
+            keys.extend(word)
+            keys.extend(["backspace"] * len(word))
+    return keys[:count]
+
+
+def texts_after(keys: list[str]) -> list[str]:
+    """The filter's text after each key."""
+    value, out = "", []
+    for key in keys:
+        value = value[:-1] if key == "backspace" else value + key
+        out.append(value)
+    return out
+
+
+async def until(condition: Any, timeout: float = 60.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the app did not get there in time")
+        await asyncio.sleep(0.0005)
+
+
+async def settle(app: CuratorApp, pilot: Any) -> None:
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def press(app: CuratorApp, key: str) -> None:
+    """Post a key event to the app, as Pilot.press does (minus its idle waits)."""
+    assert app._driver is not None
+    char = None if key == "backspace" else key
+    event = events.Key(key, char)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
+async def main() -> dict[str, Any]:
+    engine = open_library(LIBRARY, create=False)
+    opened = time.time()
+    app = CuratorApp(engine, Config())
+    result: dict[str, Any] = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(lambda: bool(first_paint))
+        result.update(
+            first_paint=first_paint[0] - SPAWN,
+            imported=imported - SPAWN,
+            opened=opened - SPAWN,
+        )
+        claims = app.screen.query_one(ClaimList)
+        result["total"] = claims.total
+        if MODE == "start":
+            await pilot.press("end")
+            await settle(app, pilot)
+            result["loaded_rows_after_end"] = claims.loaded_rows
+            result["cursor_after_end"] = claims.cursor
+        elif MODE == "filter":
+            from curator_tui.services.claims import count_claims
+
+            keys = keystrokes(KEYSTROKES)
+            texts = texts_after(keys)
+            with session_scope(engine) as session:
+                expected = [count_claims(session, text.strip()) for text in texts]
+            await settle(app, pilot)
+            await pilot.press("slash")
+            await settle(app, pilot)
+            latencies = []
+            for key, total in zip(keys, expected, strict=True):
+                generation = claims.generation
+                started = time.perf_counter()
+                press(app, key)
+                await until(
+                    lambda g=generation, t=total: claims.generation > g
+                    and claims.total == t
+                    and (t == 0 or claims.current is not None)
+                )
+                latencies.append(time.perf_counter() - started)
+                await app.workers.wait_for_complete()
+            result["keys"] = keys
+            result["totals"] = expected
+            result["latencies"] = latencies
+        else:
+            raise SystemExit(f"unknown mode {MODE!r}")
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main())))
