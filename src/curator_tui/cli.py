@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -224,13 +224,31 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output and args.out:
         raise CliError("give -o FILE or --out DIR, not both")
     engine = open_engine(args.db, create=False)
+    to_files = bool(args.out or args.output)
+    show_progress = args.all and to_files and not args.quiet and sys.stdout.isatty()
 
-    def cards() -> Any:
+    def cards() -> Iterator[tuple[int, Any]]:
         if args.all:
             with session_scope(engine) as session:
                 yield from iter_cards(session)
         else:
             yield from _load(engine, args.ids)
+
+    def tracked() -> Iterator[tuple[int, Any]]:
+        if not show_progress:
+            yield from cards()
+            return
+        from rich.progress import Progress
+
+        from curator_tui.services.claims import count_claims
+
+        with session_scope(engine) as session:
+            total = count_claims(session)
+        with Progress(console=_stderr(), transient=True) as progress:
+            task = progress.add_task("Exporting", total=total)
+            for item in cards():
+                yield item
+                progress.advance(task)
 
     if args.out:
         out_dir = Path(args.out)
@@ -239,7 +257,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"cannot create {out_dir}: {exc.strerror}") from None
         count = 0
-        for claim_id, card in cards():
+        for claim_id, card in tracked():
             text = render_markdown(card)
             _write_atomic(
                 out_dir / card_filename(claim_id, card.statement), partial(_write_text, text)
@@ -250,7 +268,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 0
 
     def write_all(handle: Any) -> None:
-        for _, card in cards():
+        # One Markdown stream: each card starts at its "# " heading, a blank line between.
+        for index, (_, card) in enumerate(tracked()):
+            if index:
+                handle.write("\n")
             handle.write(render_markdown(card))
 
     if args.output:

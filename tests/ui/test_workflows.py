@@ -309,3 +309,34 @@ async def test_keys_can_be_remapped(seeded_library, make_app) -> None:  # type: 
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert not isinstance(app.screen, MainScreen)
+
+
+async def test_import_and_export_from_the_app(empty_library, make_app, sample_cards, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(empty_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        prompt = app.screen.query_one("#prompt-input")
+        prompt.value = str(sample_cards)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one(ClaimList).total == 2
+        assert any("Imported 2 claim(s)" in str(n.message) for n in app._notifications)
+        # A bad file: the app says which file and line, and keeps running.
+        bad = tmp_path / "bad.txt"
+        bad.write_text("Just a sentence\n", encoding="utf-8")
+        await pilot.press("i")
+        app.screen.query_one("#prompt-input").value = str(bad)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any(f"{bad}:1:" in str(n.message) for n in app._notifications)
+        assert app.screen.query_one(ClaimList).total == 2
+        # Export the current claim to a file: the same bytes as `curator export`.
+        await pilot.press("x")
+        target = tmp_path / "out.md"
+        app.screen.query_one("#prompt-input").value = str(target)
+        await pilot.press("enter")
+        await settle(pilot)
+        with session_scope(empty_library) as session:
+            expected = render_markdown(load_card(session, app.screen.detail.id))
+        assert target.read_text(encoding="utf-8") == expected

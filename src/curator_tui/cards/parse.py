@@ -220,7 +220,9 @@ def parse_card(data: bytes | str, source: str = "<card>", line_offset: int = 0) 
     if line_offset:
         blocks = [replace(b, line=b.line + line_offset) for b in blocks]
     if not blocks:
-        raise CardParseError(source, 1 + line_offset, "the file has no text (only control characters or markup)")
+        raise CardParseError(
+            source, 1 + line_offset, "the file has no text (only control characters or markup)"
+        )
     reader = _Reader(blocks, source, markdown)
     warnings: list[str] = []
 

@@ -18,7 +18,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane, TextArea
+from textual.widgets import (
+    Footer,
+    Header,
+    Input,
+    ProgressBar,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
 from textual.worker import Worker, WorkerState
 
 from curator_tui.cards.model import Stance
@@ -31,7 +39,7 @@ from curator_tui.services import gold as gold_service
 from curator_tui.services import mechanisms as mechanism_service
 from curator_tui.services.cards import ClaimDetail, create_from_card, load_claim
 from curator_tui.services.errors import Conflict, NotFound, ServiceError
-from curator_tui.services.importing import import_paths
+from curator_tui.services.importing import collect, import_file
 from curator_tui.ui.clipboard import copy_text
 from curator_tui.ui.screens.dialogs import (
     ConfirmDialog,
@@ -177,6 +185,7 @@ class MainScreen(Screen[None]):
             with Vertical(id="left"):
                 yield Input(placeholder="Filter claims…", id="filter")
                 yield ClaimList(id="claims")
+                yield ProgressBar(id="progress", show_eta=False)
             with TabbedContent(id="tabs", initial="mechanisms"):
                 with TabPane("1 Claim", id="claim"):
                     yield ClaimEditor(id="claim-editor")
@@ -193,6 +202,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
+        self.query_one("#progress", ProgressBar).display = False
         self.query_one(ClaimList).focus()
         self.show_detail(None)
         self.reload_list()
@@ -981,8 +991,17 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="io", exit_on_error=False)
     def _import(self, path: str) -> None:
-        self.app.call_from_thread(self.notify, f"Importing {path} …", markup=False)
-        results = import_paths(self.curator.engine, [Path(path).expanduser()])
+        files = collect([Path(path).expanduser()])
+        self.app.call_from_thread(
+            self._progress_start, f"Importing {len(files)} file(s)", len(files)
+        )
+        results = []
+        try:
+            for file in files:
+                results.append(import_file(self.curator.engine, file))
+                self.app.call_from_thread(self._progress_advance)
+        finally:
+            self.app.call_from_thread(self._progress_done)
         failed = [r for r in results if not r.ok]
         imported = [i for r in results if r.status in ("imported", "replaced") for i in r.claim_ids]
         duplicates = sum(r.status == "duplicate" for r in results)
@@ -999,6 +1018,18 @@ class MainScreen(Screen[None]):
             self.notify, summary + ".", severity="error" if failed else "information", markup=False
         )
         self.app.call_from_thread(self.reload_list, imported[0] if imported else None)
+
+    def _progress_start(self, label: str, total: int) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=max(total, 1), progress=0)
+        bar.border_title = label
+        bar.display = True
+
+    def _progress_advance(self) -> None:
+        self.query_one("#progress", ProgressBar).advance(1)
+
+    def _progress_done(self) -> None:
+        self.query_one("#progress", ProgressBar).display = False
 
     # --- navigation ------------------------------------------------------------------
 
