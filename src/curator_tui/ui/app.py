@@ -20,6 +20,8 @@ class CuratorApp(App[None]):
     """Curate claim cards from the keyboard."""
 
     CSS_PATH = "app.tcss"
+    # Narrow terminals (80 columns) give the panes more room than the list.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     TITLE = "curator-tui"
     COMMANDS = App.COMMANDS | {ClaimJumpProvider}
     BINDINGS = [

@@ -291,7 +291,8 @@ class MainScreen(Screen[None]):
             pane.show_evidence(detail.evidence if detail else None)
         self.query_one(GoldList).show_gold(detail.gold if detail else None)
         self.query_one(Preview).show_markdown(render_markdown(detail.to_card()) if detail else "")
-        self.sub_title = f"claim {detail.id}" if detail else ""
+        library = self.curator.library_name
+        self.sub_title = f"{library} · claim {detail.id}" if detail else library
 
     # --- edits -----------------------------------------------------------------------
 
