@@ -14,9 +14,21 @@ from .test_crash import STEPS, write_cards
 def test_backup_while_an_import_writes(tmp_path: Path) -> None:
     write_cards(tmp_path / "cards", 300)
     library = tmp_path / "lib.db"
-    assert curator("import", "-q", str(tmp_path / "cards" / "card-0000.md"), db=library).returncode == 0
+    assert (
+        curator("import", "-q", str(tmp_path / "cards" / "card-0000.md"), db=library).returncode
+        == 0
+    )
     importer = subprocess.Popen(
-        [sys.executable, "-m", "curator_tui.cli", "--db", str(library), "import", "-q", str(tmp_path / "cards")],
+        [
+            sys.executable,
+            "-m",
+            "curator_tui.cli",
+            "--db",
+            str(library),
+            "import",
+            "-q",
+            str(tmp_path / "cards"),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -16,7 +16,9 @@ from curator_tui.services.sample import seed
 from .helpers import curator, one_clean_error
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-SEED = (Path(__file__).resolve().parents[2] / "data" / "card-rir-vs-failure.txt").read_text(encoding="utf-8")
+SEED = (Path(__file__).resolve().parents[2] / "data" / "card-rir-vs-failure.txt").read_text(
+    encoding="utf-8"
+)
 
 # file -> (line, what the message must say)
 EXPECTED = {
@@ -68,7 +70,9 @@ def test_broken_file_is_one_clear_error_and_changes_nothing(name: str, library: 
 
 def test_a_ten_megabyte_line(tmp_path: Path, library: Path) -> None:
     path = tmp_path / "huge.txt"
-    path.write_text(SEED.replace("Mechanism\n", "Mechanism\n" + "x" * 10_000_000 + "\n", 1), encoding="utf-8")
+    path.write_text(
+        SEED.replace("Mechanism\n", "Mechanism\n" + "x" * 10_000_000 + "\n", 1), encoding="utf-8"
+    )
     before = dump(library)
     error = one_clean_error(curator("import", str(path), db=library))
     assert f"{path}:3:" in error and "too long" in error
@@ -93,13 +97,28 @@ def test_fuzz_bytes_only_raise_our_parse_error(data: bytes) -> None:
         pass
 
 
-_LINES = [*SEED.split("\n"), "# heading", "## Mechanism", "### Supporting (2)", "- *t*. [x](https://doi.org/10.1000/x)",
-          "1. **RCT** — d", "```", "> quote", "<div>", "| a | b |", "---", "*Community contributions welcome*", ""]
+_LINES = [
+    *SEED.split("\n"),
+    "# heading",
+    "## Mechanism",
+    "### Supporting (2)",
+    "- *t*. [x](https://doi.org/10.1000/x)",
+    "1. **RCT** — d",
+    "```",
+    "> quote",
+    "<div>",
+    "| a | b |",
+    "---",
+    "*Community contributions welcome*",
+    "",
+]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(_LINES) | st.text(max_size=40), max_size=40), st.booleans())
-def test_fuzz_card_shaped_text_only_raises_our_parse_error(lines: list[str], markdown: bool) -> None:
+def test_fuzz_card_shaped_text_only_raises_our_parse_error(
+    lines: list[str], markdown: bool
+) -> None:
     text = ("# " if markdown else "") + "\n".join(lines)
     try:
         parse_card(text, "fuzz")

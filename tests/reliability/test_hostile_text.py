@@ -54,11 +54,22 @@ async def test_the_app_shows_it_inert(tmp_path: Path) -> None:
         strip = app.screen.query_one(ClaimList).render_line(0)
         assert "[bold red]Shout[/]" in strip.text and "\x1b" not in strip.text
         # Nothing crashed, and the styles are ours, not the claim's.
-        assert not any(seg.style and seg.style.color and seg.style.color.name == "red" for seg in strip)
+        assert not any(
+            seg.style and seg.style.color and seg.style.color.name == "red" for seg in strip
+        )
 
 
 def test_export_file_names_stay_inside_out(tmp_path: Path) -> None:
-    nasty = ["../../etc/passwd", "/absolute/path", "CON", "nul.txt", "x" * 5000, "..", "\x1b]52;c;AA\x07", ""]
+    nasty = [
+        "../../etc/passwd",
+        "/absolute/path",
+        "CON",
+        "nul.txt",
+        "x" * 5000,
+        "..",
+        "\x1b]52;c;AA\x07",
+        "",
+    ]
     for n, statement in enumerate(nasty, 1):
         name = card_filename(n, statement)
         assert "/" not in name and "\\" not in name and ".." not in name

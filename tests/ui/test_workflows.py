@@ -311,7 +311,9 @@ async def test_keys_can_be_remapped(seeded_library, make_app) -> None:  # type: 
         assert not isinstance(app.screen, MainScreen)
 
 
-async def test_import_and_export_from_the_app(empty_library, make_app, sample_cards, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_import_and_export_from_the_app(
+    empty_library, make_app, sample_cards, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     app = make_app(empty_library)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
@@ -340,3 +342,28 @@ async def test_import_and_export_from_the_app(empty_library, make_app, sample_ca
         with session_scope(empty_library) as session:
             expected = render_markdown(load_card(session, app.screen.detail.id))
         assert target.read_text(encoding="utf-8") == expected
+
+
+async def test_palette_jumps_to_a_claim_and_runs_actions(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        first = app.screen.detail.id
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await type_text(pilot, "vastus lateralis")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert app.screen.detail.id != first
+        assert "vastus lateralis" in app.screen.detail.statement
+        # An action by name: "Preview" switches to the preview pane.
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "Preview")
+        await settle(pilot)
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one("#tabs").active == "preview"
