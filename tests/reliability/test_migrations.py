@@ -90,3 +90,9 @@ def test_a_current_library_is_not_backed_up_again(tmp_path: Path) -> None:
     open_library(path).dispose()
     open_library(path).dispose()
     assert not list(tmp_path.glob("*.bak-*"))
+
+
+def test_the_fast_path_knows_the_head() -> None:
+    from curator_tui.db import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD

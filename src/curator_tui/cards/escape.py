@@ -14,6 +14,9 @@ _ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 # What makes a line a block (quote, bullet, ordered item, setext/thematic rule) at its start.
 _LINE_START = re.compile(r"^([>+=-])")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])")
+_STARTERS = set(">+=-0123456789")
+# Anything escape_inline would change: specials, "&", and control characters.
+_NEEDS_WORK = re.compile("[\\\\`*_\\[\\]<#~&\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def escape_inline(text: str) -> str:
@@ -22,11 +25,16 @@ def escape_inline(text: str) -> str:
     Control characters and terminal escape sequences are removed: an export must never
     restyle a terminal or write a clipboard (OSC 52) when it is printed.
     """
+    if not _NEEDS_WORK.search(text):
+        return text  # most text has nothing to escape: one scan in C
     text = strip_controls(text).replace("\n", " ").replace("\t", " ")
     return _ENTITY.sub(r"\\&", _INLINE.sub(r"\\\1", text))
 
 
 def escape_markdown(text: str) -> str:
     """Escape ``text`` (one normalised paragraph) so Markdown renders it literally."""
-    out = _LINE_START.sub(r"\\\1", escape_inline(text))
-    return _ORDERED.sub(r"\1\\\2", out)
+    out = escape_inline(text)
+    if out[:1] in _STARTERS:
+        out = _LINE_START.sub(r"\\\1", out)
+        out = _ORDERED.sub(r"\1\\\2", out)
+    return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 _WHITESPACE = re.compile(r"\s+")
 # ANSI/OSC escape sequences are removed whole, not just their ESC byte, so that no
@@ -11,14 +10,17 @@ _WHITESPACE = re.compile(r"\s+")
 _ESCAPE_SEQ = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 
 
+# C0 and C1 controls (but tab and newline) and the Unicode line/paragraph separators.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def strip_controls(text: str) -> str:
     """Remove escape sequences and control characters (keeping tabs and newlines)."""
-    text = _ESCAPE_SEQ.sub("", text)
-    return "".join(
-        ch
-        for ch in text
-        if ch in "\t\n" or not (unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029\u0085")
-    )
+    if text.isprintable():
+        return text  # the common case, checked in C
+    if "\x1b" in text:
+        text = _ESCAPE_SEQ.sub("", text)
+    return _CONTROLS.sub("", text)
 
 
 def clean(text: str) -> str:

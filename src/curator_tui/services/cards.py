@@ -9,6 +9,7 @@ from itertools import groupby
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
@@ -203,9 +204,14 @@ def iter_cards(
     evidence = _Groups(
         session.execute(
             scoped(
-                select(Evidence.claim_id, Evidence.stance, Evidence.note, Study).join(
-                    Study, col(Study.id) == col(Evidence.study_id)
-                ),
+                # Plain columns, not Study entities: no ORM identity map for 100k rows.
+                sa_select(
+                    col(Evidence.claim_id),
+                    col(Evidence.stance),
+                    col(Evidence.note),
+                    col(Study.doi),
+                    *(getattr(Study, name) for name in _STUDY_COLUMNS),
+                ).join(Study, col(Study.id) == col(Evidence.study_id)),
                 col(Evidence.claim_id),
             ).order_by(col(Evidence.claim_id), col(Evidence.position)),
             execution_options=opts,
@@ -236,8 +242,8 @@ def iter_cards(
                     for _, mid, summary in mechanisms.take(claim_id)
                 ),
                 studies=tuple(
-                    _study_ref(study, stance, note)
-                    for _, stance, note, study in evidence.take(claim_id)
+                    StudyRef(row[3], Stance(row[1]), *row[4:], note=row[2])
+                    for row in evidence.take(claim_id)
                 ),
                 gold=tuple(
                     GoldItem(design, description) for _, design, description in gold.take(claim_id)
