@@ -242,7 +242,12 @@ def iter_cards(
                     for _, mid, summary in mechanisms.take(claim_id)
                 ),
                 studies=tuple(
-                    StudyRef(row[3], Stance(row[1]), *row[4:], note=row[2])
+                    StudyRef(
+                        doi=row[3],
+                        stance=Stance(row[1]),
+                        note=row[2],
+                        **dict(zip(_STUDY_COLUMNS, row[4:], strict=True)),
+                    )
                     for row in evidence.take(claim_id)
                 ),
                 gold=tuple(
