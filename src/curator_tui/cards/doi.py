@@ -12,7 +12,7 @@ _PREFIX_RE = re.compile(
     re.IGNORECASE,
 )
 _FIND_RE = re.compile(r"10\.\d{4,}(?:\.\d+)*/[^\s\"<>]+", re.IGNORECASE)
-_TRAILING = ".,;:'\"]}>"
+_TRAILING = ".,;:'\"]}>”’»…）"
 
 
 class DOIError(ValueError):

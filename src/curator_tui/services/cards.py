@@ -8,14 +8,14 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
 from curator_tui.models import Claim, Evidence, GoldStandardItem, MechanismStep, Study, utcnow
 from curator_tui.models import Mechanism as MechanismRow
-from curator_tui.services.common import fetch, ident
+from curator_tui.services.common import fetch
 from curator_tui.services.evidence import get_or_create_study
 
 _STUDY_COLUMNS = [f.name for f in fields(StudyRef) if f.name not in ("doi", "stance", "note")]
@@ -257,47 +257,115 @@ def iter_cards(
         )
 
 
-def _write_children(session: Session, claim_id: int, card: Card) -> None:
-    rows = [
-        MechanismRow(claim_id=claim_id, rank=rank, summary=m.summary)
-        for rank, m in enumerate(card.mechanisms)
-    ]
-    session.add_all(rows)
-    session.flush()
-    session.add_all(
-        MechanismStep(mechanism_id=ident(row), position=pos, text=text)
-        for row, m in zip(rows, card.mechanisms, strict=True)
-        for pos, text in enumerate(m.steps)
-    )
-    for pos, study in enumerate(card.studies):
-        values = {k: getattr(study, k) for k in _STUDY_COLUMNS}
-        study_id = get_or_create_study(session, study.doi, **values)
-        session.add(
-            Evidence(
-                claim_id=claim_id,
-                study_id=study_id,
-                stance=study.stance.value,
-                note=study.note,
-                position=pos,
+# Built once: Core statements on the session's connection skip the ORM's bulk machinery.
+_INSERT_CLAIM = insert(Claim).returning(col(Claim.id))
+_INSERT_MECHANISMS = insert(MechanismRow).returning(
+    col(MechanismRow.id), sort_by_parameter_order=True
+)
+_INSERT_STUDIES = insert(Study).returning(col(Study.id), sort_by_parameter_order=True)
+_INSERT_STEPS = insert(MechanismStep)
+_INSERT_EVIDENCE = insert(Evidence)
+_INSERT_GOLD = insert(GoldStandardItem)
+
+
+def _study_ids(session: Session, studies: tuple[StudyRef, ...]) -> list[int]:
+    """The ids of these studies, new ones inserted in one statement."""
+    connection = session.connection()
+    existing = dict(
+        connection.execute(
+            sa_select(col(Study.doi), col(Study.id)).where(
+                col(Study.doi).in_([st.doi for st in studies])
             )
-        )
-    session.add_all(
-        GoldStandardItem(
-            claim_id=claim_id, position=pos, design=g.design, description=g.description
-        )
-        for pos, g in enumerate(card.gold)
+        ).all()
     )
-    session.flush()
+    missing = [st for st in studies if st.doi not in existing]
+    if missing:
+        rows = [{"doi": st.doi, **{k: getattr(st, k) for k in _STUDY_COLUMNS}} for st in missing]
+        new_ids = connection.execute(_INSERT_STUDIES, rows).scalars().all()
+        existing.update(zip([st.doi for st in missing], new_ids, strict=True))
+    for study in studies:
+        if study not in missing and any(
+            getattr(study, k) not in (None, "") for k in _STUDY_COLUMNS
+        ):
+            # A known study: the card may fill fields the library does not have yet.
+            get_or_create_study(
+                session, study.doi, **{k: getattr(study, k) for k in _STUDY_COLUMNS}
+            )
+    return [int(existing[st.doi] or 0) for st in studies]
+
+
+def _write_children(session: Session, claim_id: int, card: Card) -> None:
+    """Insert a claim's parts with a few multi-row statements (imports are bulk work)."""
+    connection = session.connection()
+    if card.mechanisms:
+        mechanism_ids = (
+            connection.execute(
+                _INSERT_MECHANISMS,
+                [
+                    {"claim_id": claim_id, "rank": rank, "summary": m.summary}
+                    for rank, m in enumerate(card.mechanisms)
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        steps = [
+            {"mechanism_id": mechanism_id, "position": pos, "text": text}
+            for mechanism_id, m in zip(mechanism_ids, card.mechanisms, strict=True)
+            for pos, text in enumerate(m.steps)
+        ]
+        if steps:
+            connection.execute(_INSERT_STEPS, steps)
+    if card.studies:
+        study_ids = _study_ids(session, card.studies)
+        connection.execute(
+            _INSERT_EVIDENCE,
+            [
+                {
+                    "claim_id": claim_id,
+                    "study_id": sid,
+                    "stance": st.stance.value,
+                    "note": st.note,
+                    "position": pos,
+                }
+                for pos, (sid, st) in enumerate(zip(study_ids, card.studies, strict=True))
+            ],
+        )
+    if card.gold:
+        connection.execute(
+            _INSERT_GOLD,
+            [
+                {
+                    "claim_id": claim_id,
+                    "position": pos,
+                    "design": g.design,
+                    "description": g.description,
+                }
+                for pos, g in enumerate(card.gold)
+            ],
+        )
 
 
 def create_from_card(session: Session, card: Card) -> int:
     """A new claim holding everything on the card; returns its id."""
-    claim = Claim(statement=card.statement, synthesis=card.synthesis)
-    session.add(claim)
-    session.flush()
-    assert claim.id is not None
-    _write_children(session, claim.id, card)
-    return claim.id
+    now = utcnow()
+    claim_id: int | None = (
+        session.connection()
+        .execute(
+            _INSERT_CLAIM,
+            {
+                "statement": card.statement,
+                "synthesis": card.synthesis,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+            },
+        )
+        .scalar_one()
+    )
+    assert claim_id is not None
+    _write_children(session, claim_id, card)
+    return claim_id
 
 
 def replace_from_card(session: Session, claim_id: int, card: Card) -> None:

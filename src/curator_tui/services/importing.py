@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Literal
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from curator_tui.cards.parse import (
     CardParseError,
@@ -99,8 +101,24 @@ def _parse_all(path: Path, data: bytes) -> list[ParsedCard]:
     return [parse_card(chunk, str(path), offset) for offset, chunk in split_cards(text)]
 
 
-def import_file(engine: Engine, path: Path | str, *, replace: bool = False) -> FileResult:
-    """Import one file in one transaction: everything in it, or nothing."""
+@dataclass
+class _Parsed:
+    """A card file read and parsed, not yet written."""
+
+    path: Path
+    cards: list[ParsedCard]
+
+
+@dataclass
+class _Records:
+    """A study-record file, read."""
+
+    path: Path
+    data: bytes
+
+
+def _prepare(path: Path | str) -> FileResult | _Parsed | _Records:
+    """Read and parse a file: everything that can fail before the library is touched."""
     if isinstance(path, str):
         return FileResult(path, "failed", message=f"{path}: no such file or directory")
     try:
@@ -108,39 +126,121 @@ def import_file(engine: Engine, path: Path | str, *, replace: bool = False) -> F
     except OSError as exc:
         return FileResult(str(path), "failed", message=f"{path}: cannot read: {exc.strerror}")
     if path.suffix.lower() in RECORD_SUFFIXES:
-        return _import_records(engine, path, data)
+        return _Records(path, data)
     try:
-        parsed = _parse_all(path, data)
+        return _Parsed(path, _parse_all(path, data))
     except CardParseError as exc:
         return FileResult(str(path), "failed", message=str(exc))
+
+
+def _store(session: Session, item: _Parsed, replace: bool) -> FileResult:
+    """Write one parsed file in the session's transaction (raises on a database refusal)."""
+    path, parsed = item.path, item.cards
     result = FileResult(str(path), "imported")
+    for card in parsed:
+        result.warnings.extend(card.warnings)
+        existing = find_by_statement(session, card.card.statement)
+        if existing is None:
+            result.claim_ids.append(create_from_card(session, card.card))
+        elif replace:
+            replace_from_card(session, existing, card.card)
+            result.claim_ids.append(existing)
+            result.status = "replaced"
+        else:
+            result.claim_ids.append(existing)
+            if len(parsed) == 1:
+                result.status = "duplicate"
+                result.message = (
+                    f"already in the library as claim {existing} (use --replace to update it)"
+                )
+            else:
+                result.warnings.append(
+                    f"{path}: {card.card.statement[:40]!r}... is already claim {existing}: skipped"
+                )
+    return result
+
+
+def _store_alone(engine: Engine, item: _Parsed, replace: bool) -> FileResult:
+    """One file in its own transaction: everything in it, or nothing."""
     try:
         with session_scope(engine) as session:
-            for item in parsed:
-                result.warnings.extend(item.warnings)
-                existing = find_by_statement(session, item.card.statement)
-                if existing is None:
-                    result.claim_ids.append(create_from_card(session, item.card))
-                elif replace:
-                    replace_from_card(session, existing, item.card)
-                    result.claim_ids.append(existing)
-                    result.status = "replaced"
-                else:
-                    result.claim_ids.append(existing)
-                    if len(parsed) == 1:
-                        result.status = "duplicate"
-                        result.message = f"already in the library as claim {existing} (use --replace to update it)"
-                    else:
-                        result.warnings.append(
-                            f"{path}: {item.card.statement[:40]!r}... is already claim {existing}: skipped"
-                        )
+            return _store(session, item, replace)
     except ServiceError as exc:
-        return FileResult(str(path), "failed", message=f"{path}: {exc}")
+        return FileResult(str(item.path), "failed", message=f"{item.path}: {exc}")
     except SQLAlchemyError as exc:
         return FileResult(
-            str(path), "failed", message=f"{path}: not imported: {describe_db_error(exc)}"
+            str(item.path), "failed", message=f"{item.path}: not imported: {describe_db_error(exc)}"
         )
-    return result
+
+
+def import_file(engine: Engine, path: Path | str, *, replace: bool = False) -> FileResult:
+    """Import one file in one transaction: everything in it, or nothing."""
+    item = _prepare(path)
+    if isinstance(item, FileResult):
+        return item
+    if isinstance(item, _Records):
+        return _import_records(engine, item.path, item.data)
+    return _store_alone(engine, item, replace)
+
+
+class Importer:
+    """Imports many files fast: up to ``batch`` files share a transaction.
+
+    Each file is still all or nothing: if the library refuses anything in a batch, the
+    batch is rolled back and its files are written again one by one, so only the bad file
+    fails. A file is reported (``on_result``) only once its transaction has committed, so
+    whatever was reported imported survives a crash.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        replace: bool = False,
+        on_result: Callable[[FileResult], None] | None = None,
+        batch: int = 250,
+        seconds: float = 0.5,
+    ) -> None:
+        self.engine = engine
+        self.replace = replace
+        self.on_result = on_result
+        self.batch = batch
+        self.seconds = seconds
+        self.results: list[FileResult] = []
+        self._pending: list[FileResult | _Parsed] = []
+        self._started = 0.0
+
+    def add(self, path: Path | str) -> None:
+        """Read and parse a file now; write it with its batch."""
+        item = _prepare(path)
+        if isinstance(item, _Records):
+            self.flush()
+            self._report(_import_records(self.engine, item.path, item.data))
+            return
+        if not self._pending:
+            self._started = time.monotonic()
+        self._pending.append(item)
+        if len(self._pending) >= self.batch or time.monotonic() - self._started >= self.seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending files and report them."""
+        pending, self._pending = self._pending, []
+        parsed = [item for item in pending if isinstance(item, _Parsed)]
+        stored: dict[int, FileResult] = {}
+        try:
+            with session_scope(self.engine) as session:
+                for item in parsed:
+                    stored[id(item)] = _store(session, item, self.replace)
+        except (ServiceError, SQLAlchemyError):
+            stored = {id(item): _store_alone(self.engine, item, self.replace) for item in parsed}
+        for entry in pending:
+            self._report(entry if isinstance(entry, FileResult) else stored[id(entry)])
+
+    def _report(self, result: FileResult) -> None:
+        self.results.append(result)
+        if self.on_result is not None:
+            self.on_result(result)
 
 
 def import_paths(
@@ -151,10 +251,8 @@ def import_paths(
     progress: Callable[[FileResult], None] | None = None,
 ) -> list[FileResult]:
     """Import files and directories; a failed file does not stop the batch."""
-    results = []
+    importer = Importer(engine, replace=replace, on_result=progress)
     for path in collect(paths):
-        result = import_file(engine, path, replace=replace)
-        results.append(result)
-        if progress is not None:
-            progress(result)
-    return results
+        importer.add(path)
+    importer.flush()
+    return importer.results

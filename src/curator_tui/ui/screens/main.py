@@ -39,7 +39,7 @@ from curator_tui.services import gold as gold_service
 from curator_tui.services import mechanisms as mechanism_service
 from curator_tui.services.cards import ClaimDetail, create_from_card, load_claim
 from curator_tui.services.errors import Conflict, NotFound, ServiceError
-from curator_tui.services.importing import collect, import_file
+from curator_tui.services.importing import Importer, collect
 from curator_tui.ui.clipboard import copy_text
 from curator_tui.ui.screens.dialogs import (
     ConfirmDialog,
@@ -996,13 +996,17 @@ class MainScreen(Screen[None]):
         self.app.call_from_thread(
             self._progress_start, f"Importing {len(files)} file(s)", len(files)
         )
-        results = []
+        importer = Importer(
+            self.curator.engine,
+            on_result=lambda _: self.app.call_from_thread(self._progress_advance),
+        )
         try:
             for file in files:
-                results.append(import_file(self.curator.engine, file))
-                self.app.call_from_thread(self._progress_advance)
+                importer.add(file)
+            importer.flush()
         finally:
             self.app.call_from_thread(self._progress_done)
+        results = importer.results
         failed = [r for r in results if not r.ok]
         imported = [i for r in results if r.status in ("imported", "replaced") for i in r.claim_ids]
         duplicates = sum(r.status == "duplicate" for r in results)
