@@ -258,7 +258,7 @@ def iter_cards(
 
 
 # Built once: Core statements on the session's connection skip the ORM's bulk machinery.
-_INSERT_CLAIM = insert(Claim).returning(col(Claim.id))
+_INSERT_CLAIMS = insert(Claim).returning(col(Claim.id), sort_by_parameter_order=True)
 _INSERT_MECHANISMS = insert(MechanismRow).returning(
     col(MechanismRow.id), sort_by_parameter_order=True
 )
@@ -266,106 +266,118 @@ _INSERT_STUDIES = insert(Study).returning(col(Study.id), sort_by_parameter_order
 _INSERT_STEPS = insert(MechanismStep)
 _INSERT_EVIDENCE = insert(Evidence)
 _INSERT_GOLD = insert(GoldStandardItem)
+_CHUNK = 500  # keeps IN (...) lists well under any database's parameter limit
 
 
-def _study_ids(session: Session, studies: tuple[StudyRef, ...]) -> list[int]:
-    """The ids of these studies, new ones inserted in one statement."""
+def _study_ids(session: Session, studies: list[StudyRef]) -> dict[str, int]:
+    """DOI -> id for these studies; new ones inserted together, empty fields filled in."""
     connection = session.connection()
-    existing = dict(
-        connection.execute(
-            sa_select(col(Study.doi), col(Study.id)).where(
-                col(Study.doi).in_([st.doi for st in studies])
-            )
+    wanted = {st.doi: st for st in reversed(studies)}  # the first mention of a DOI wins
+    known: dict[str, Any] = {}
+    dois = list(wanted)
+    for start in range(0, len(dois), _CHUNK):
+        rows = connection.execute(
+            sa_select(Study).where(col(Study.doi).in_(dois[start : start + _CHUNK]))
         ).all()
-    )
-    missing = [st for st in studies if st.doi not in existing]
+        known.update((row.doi, row) for row in rows)
+    ids = {doi: row.id for doi, row in known.items()}
+    missing = [st for doi, st in wanted.items() if doi not in known]
     if missing:
-        rows = [{"doi": st.doi, **{k: getattr(st, k) for k in _STUDY_COLUMNS}} for st in missing]
-        new_ids = connection.execute(_INSERT_STUDIES, rows).scalars().all()
-        existing.update(zip([st.doi for st in missing], new_ids, strict=True))
-    for study in studies:
-        if study not in missing and any(
-            getattr(study, k) not in (None, "") for k in _STUDY_COLUMNS
+        rows_in = [{"doi": st.doi, **{k: getattr(st, k) for k in _STUDY_COLUMNS}} for st in missing]
+        new_ids = connection.execute(_INSERT_STUDIES, rows_in).scalars().all()
+        ids.update(zip([st.doi for st in missing], new_ids, strict=True))
+    for doi, row in known.items():
+        study = wanted[doi]
+        if any(
+            getattr(row, k) in (None, "") and getattr(study, k) not in (None, "")
+            for k in _STUDY_COLUMNS
         ):
-            # A known study: the card may fill fields the library does not have yet.
-            get_or_create_study(
-                session, study.doi, **{k: getattr(study, k) for k in _STUDY_COLUMNS}
-            )
-    return [int(existing[st.doi] or 0) for st in studies]
+            # A known study: the card fills fields the library does not have yet.
+            get_or_create_study(session, doi, **{k: getattr(study, k) for k in _STUDY_COLUMNS})
+    return ids
 
 
-def _write_children(session: Session, claim_id: int, card: Card) -> None:
-    """Insert a claim's parts with a few multi-row statements (imports are bulk work)."""
+def _write_children(session: Session, claim_ids: list[int], cards: list[Card]) -> None:
+    """Insert the parts of many claims with one multi-row statement per table."""
     connection = session.connection()
-    if card.mechanisms:
+    owners = [
+        (cid, rank, m)
+        for cid, card in zip(claim_ids, cards, strict=True)
+        for rank, m in enumerate(card.mechanisms)
+    ]
+    if owners:
         mechanism_ids = (
             connection.execute(
                 _INSERT_MECHANISMS,
-                [
-                    {"claim_id": claim_id, "rank": rank, "summary": m.summary}
-                    for rank, m in enumerate(card.mechanisms)
-                ],
+                [{"claim_id": cid, "rank": rank, "summary": m.summary} for cid, rank, m in owners],
             )
             .scalars()
             .all()
         )
         steps = [
-            {"mechanism_id": mechanism_id, "position": pos, "text": text}
-            for mechanism_id, m in zip(mechanism_ids, card.mechanisms, strict=True)
+            {"mechanism_id": mid, "position": pos, "text": text}
+            for mid, (_, _, m) in zip(mechanism_ids, owners, strict=True)
             for pos, text in enumerate(m.steps)
         ]
         if steps:
             connection.execute(_INSERT_STEPS, steps)
-    if card.studies:
-        study_ids = _study_ids(session, card.studies)
+    all_studies = [st for card in cards for st in card.studies]
+    if all_studies:
+        ids = _study_ids(session, all_studies)
         connection.execute(
             _INSERT_EVIDENCE,
             [
                 {
-                    "claim_id": claim_id,
-                    "study_id": sid,
+                    "claim_id": cid,
+                    "study_id": ids[st.doi],
                     "stance": st.stance.value,
                     "note": st.note,
                     "position": pos,
                 }
-                for pos, (sid, st) in enumerate(zip(study_ids, card.studies, strict=True))
+                for cid, card in zip(claim_ids, cards, strict=True)
+                for pos, st in enumerate(card.studies)
             ],
         )
-    if card.gold:
-        connection.execute(
-            _INSERT_GOLD,
+    gold = [
+        {"claim_id": cid, "position": pos, "design": g.design, "description": g.description}
+        for cid, card in zip(claim_ids, cards, strict=True)
+        for pos, g in enumerate(card.gold)
+    ]
+    if gold:
+        connection.execute(_INSERT_GOLD, gold)
+
+
+def create_many(session: Session, cards: list[Card]) -> list[int]:
+    """New claims holding everything on these cards, in a few statements; their ids, in order."""
+    if not cards:
+        return []
+    now = utcnow()
+    claim_ids = list(
+        session.connection()
+        .execute(
+            _INSERT_CLAIMS,
             [
                 {
-                    "claim_id": claim_id,
-                    "position": pos,
-                    "design": g.design,
-                    "description": g.description,
+                    "statement": c.statement,
+                    "synthesis": c.synthesis,
+                    "created_at": now,
+                    "updated_at": now,
+                    "version": 1,
                 }
-                for pos, g in enumerate(card.gold)
+                for c in cards
             ],
         )
+        .scalars()
+        .all()
+    )
+    ids = [int(i) for i in claim_ids if i is not None]
+    _write_children(session, ids, cards)
+    return ids
 
 
 def create_from_card(session: Session, card: Card) -> int:
     """A new claim holding everything on the card; returns its id."""
-    now = utcnow()
-    claim_id: int | None = (
-        session.connection()
-        .execute(
-            _INSERT_CLAIM,
-            {
-                "statement": card.statement,
-                "synthesis": card.synthesis,
-                "created_at": now,
-                "updated_at": now,
-                "version": 1,
-            },
-        )
-        .scalar_one()
-    )
-    assert claim_id is not None
-    _write_children(session, claim_id, card)
-    return claim_id
+    return create_many(session, [card])[0]
 
 
 def replace_from_card(session: Session, claim_id: int, card: Card) -> None:
@@ -377,4 +389,4 @@ def replace_from_card(session: Session, claim_id: int, card: Card) -> None:
     for model in (MechanismRow, Evidence, GoldStandardItem):
         session.execute(delete(model).where(col(model.claim_id) == claim_id))
     session.flush()
-    _write_children(session, claim_id, card)
+    _write_children(session, [claim_id], [card])

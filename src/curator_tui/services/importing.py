@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from curator_tui.cards.model import Card
 from curator_tui.cards.parse import (
     CardParseError,
     ParsedCard,
@@ -21,7 +23,8 @@ from curator_tui.cards.parse import (
     split_cards,
 )
 from curator_tui.db import describe_db_error, session_scope
-from curator_tui.services.cards import create_from_card, replace_from_card
+from curator_tui.models import Claim
+from curator_tui.services.cards import create_from_card, create_many, replace_from_card
 from curator_tui.services.claims import find_by_statement
 from curator_tui.services.errors import ServiceError
 from curator_tui.services.evidence import upsert_study_record
@@ -160,6 +163,55 @@ def _store(session: Session, item: _Parsed, replace: bool) -> FileResult:
     return result
 
 
+def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult]:
+    """Write many parsed files with a few multi-row statements (new claims only)."""
+    statements = list({card.card.statement for item in items for card in item.cards})
+    ids: dict[str, int] = {}
+    for start in range(0, len(statements), 500):
+        ids.update(
+            (statement, claim_id)
+            for claim_id, statement in session.execute(
+                sa_select(col(Claim.id), col(Claim.statement)).where(
+                    col(Claim.statement).in_(statements[start : start + 500])
+                )
+            )
+        )
+    already = set(ids)
+    new: dict[str, Card] = {}
+    results: dict[int, FileResult] = {}
+    for item in items:
+        result = FileResult(str(item.path), "imported")
+        for parsed in item.cards:
+            result.warnings.extend(parsed.warnings)
+            statement = parsed.card.statement
+            if statement in already or statement in new:
+                if len(item.cards) == 1:
+                    result.status = "duplicate"
+            else:
+                new[statement] = parsed.card
+        results[id(item)] = result
+    ids.update(zip(new, create_many(session, list(new.values())), strict=True))
+    for item in items:
+        result = results[id(item)]
+        result.claim_ids = [ids[parsed.card.statement] for parsed in item.cards]
+        if result.status == "duplicate":
+            result.message = f"already in the library as claim {result.claim_ids[0]} (use --replace to update it)"
+        elif len(item.cards) > 1:
+            seen: set[str] = set()
+            for parsed in item.cards:
+                statement = parsed.card.statement
+                if (
+                    statement in already
+                    or statement in seen
+                    or new.get(statement) is not parsed.card
+                ):
+                    result.warnings.append(
+                        f"{item.path}: {statement[:40]!r}... is already claim {ids[statement]}: skipped"
+                    )
+                seen.add(statement)
+    return results
+
+
 def _store_alone(engine: Engine, item: _Parsed, replace: bool) -> FileResult:
     """One file in its own transaction: everything in it, or nothing."""
     try:
@@ -230,8 +282,11 @@ class Importer:
         stored: dict[int, FileResult] = {}
         try:
             with session_scope(self.engine) as session:
-                for item in parsed:
-                    stored[id(item)] = _store(session, item, self.replace)
+                if self.replace:
+                    for item in parsed:
+                        stored[id(item)] = _store(session, item, self.replace)
+                else:
+                    stored = _store_batch(session, parsed)
         except (ServiceError, SQLAlchemyError):
             stored = {id(item): _store_alone(self.engine, item, self.replace) for item in parsed}
         for entry in pending:
