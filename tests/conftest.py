@@ -91,7 +91,7 @@ def run_cli(
     Output is text (UTF-8); ``binary=True`` gives bytes, for byte-exact checks.
     """
     environ = {k: v for k, v in os.environ.items() if k != "CURATOR_DB"}
-    environ.update({"PYTHONIOENCODING": "utf-8", "COLUMNS": "200", "NO_COLOR": "1"})
+    environ.update({"COLUMNS": "200", "NO_COLOR": "1"})
     environ.update(env or {})
     argv = [sys.executable, "-m", "curator_tui.cli", *map(str, args)]
     if db is not None:

@@ -49,6 +49,16 @@ def exports(db: Path) -> dict[int, tuple[str, str]]:
         engine.dispose()
 
 
+def _between(text: str, parts: list[str]) -> list[str]:
+    """What ``text`` holds besides ``parts``; ValueError unless it holds them in order."""
+    rest, position = [], 0
+    for part in parts:
+        found = text.index(part, position)
+        rest.append(text[position:found])
+        position = found + len(part)
+    return [*rest, text[position:]]
+
+
 def assert_one_error_line(result: subprocess.CompletedProcess[str]) -> str:
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
@@ -242,10 +252,39 @@ def test_export_all_then_import_into_a_new_library(
     stream = tmp_path / "all.md"
     assert run_cli("export", "--all", "-o", stream, db=seeded.db).returncode == 0
     expected = exports(seeded.db)
-    assert stream.read_text(encoding="utf-8") == "".join(md for _, md in expected.values())
+    # One stream: each card's export in id order, with nothing but blank lines between.
+    gaps = _between(stream.read_text(encoding="utf-8"), [md for _, md in expected.values()])
+    assert all(not gap.strip() for gap in gaps)
 
     fresh = tmp_path / "fresh.db"
     result = run_cli("import", data_dir / "studies.json", stream, db=fresh)
     assert result.returncode == 0, result.stderr
     again = exports(fresh)
     assert sorted(md for _, md in again.values()) == sorted(md for _, md in expected.values())
+
+
+@pytest.mark.parametrize("command", [["list"], ["import", "PLACEHOLDER"], ["export", "--all"]])
+def test_a_file_that_is_not_a_library_is_left_alone(
+    command: list[str], run_cli: RunCli, tmp_path: Path, seed_paths: dict[str, Path]
+) -> None:
+    not_a_library = tmp_path / "notes.md"
+    not_a_library.write_text("# My notes\n\nNot a database.\n", encoding="utf-8")
+    before = not_a_library.read_bytes()
+    args = [str(seed_paths["rir"]) if a == "PLACEHOLDER" else a for a in command]
+    line = assert_one_error_line(run_cli(*args, db=not_a_library))
+    assert str(not_a_library) in line
+    assert not_a_library.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md"]
+
+
+def test_a_directory_is_not_a_library(run_cli: RunCli, tmp_path: Path) -> None:
+    line = assert_one_error_line(run_cli("list", db=tmp_path))
+    assert str(tmp_path) in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_into_a_missing_directory(seeded: Seeded, run_cli: RunCli, tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "card.md"
+    line = assert_one_error_line(run_cli("export", "1", "-o", target, db=seeded.db))
+    assert "card.md" in line
+    assert list(tmp_path.iterdir()) == []

@@ -124,8 +124,32 @@ def test_find_dois_finds_nothing(text: str) -> None:
     assert find_dois(text) == []
 
 
-@pytest.mark.parametrize(("pasted", "canonical"), VALID[:14])
+# As DOIs are cited in running text: not percent-encoded, and without "<" (a SICI DOI),
+# where find_dois stops because text may hold HTML.
+IN_TEXT = [(p, c) for p, c in VALID if "%" not in p and "<" not in p]
+
+
+@pytest.mark.parametrize(("pasted", "canonical"), IN_TEXT)
 def test_found_dois_are_canonical(pasted: str, canonical: str) -> None:
     found = find_dois(f"Cited: {pasted} in passing.")
     assert found == [canonical]
     assert normalize_doi(found[0]) == found[0]
+
+
+# Regression: closing curly quotes and an ellipsis after a DOI are not part of it.
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"as shown in “DOI {SEED_DOI}”.",
+        f"see ‘{SEED_DOI}’",
+        # The seeds are cut off with "..."; a page may just as well use "…".
+        f"as shown in the study with DOI {SEED_DOI}…",
+    ],
+)
+def test_unicode_punctuation_after_a_doi(text: str) -> None:
+    assert find_dois(text) == [SEED_DOI]
+
+
+@pytest.mark.parametrize("pasted", [f"{SEED_DOI}”", f"{SEED_DOI}’", f"{SEED_DOI}…"])
+def test_normalize_drops_unicode_punctuation(pasted: str) -> None:
+    assert normalize_doi(pasted) == SEED_DOI

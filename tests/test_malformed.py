@@ -43,7 +43,11 @@ def line_of(lines: list[str], text: str) -> int:
 
 @dataclass(frozen=True)
 class Bad:
-    """A malformed file: its bytes, the line the error must name, a phrase it must contain."""
+    """A malformed file: its bytes, the line the error must name, a phrase it must contain.
+
+    The phrase is what a curator needs to find the problem: the offending text, or the
+    title that was expected there.
+    """
 
     data: bytes
     line: int
@@ -147,7 +151,7 @@ def markdown_h4() -> Bad:
     lines = seed_markdown()
     at = line_of(lines, f"### {MOST_PROBABLE}") + 1
     lines[at:at] = ["#### Notes", ""]
-    return Bad(_encode(lines), at + 1, "heading", ".md")
+    return Bad(_encode(lines), at + 1, "Notes", ".md")
 
 
 def markdown_code_block() -> Bad:
@@ -177,7 +181,7 @@ def markdown_second_card_h4() -> Bad:
     lines = two_cards()
     at = max(n for n, line in enumerate(lines, 1) if line == "## Evidence from Studies")
     lines[at - 1 : at - 1] = ["#### Notes", ""]
-    return Bad(_encode(lines), at, "heading", ".md")
+    return Bad(_encode(lines), at, "Notes", ".md")
 
 
 def markdown_second_card_misspelt_title() -> Bad:
@@ -281,9 +285,10 @@ def test_batch_goes_on_after_a_bad_file(library: Engine, tmp_path: Path) -> None
     assert statements == {p.read_text(encoding="utf-8").split("\n")[0] for p in good}
 
 
-def test_bom_crlf_and_blank_lines_import_normally(library: Engine, tmp_path: Path) -> None:
-    messy = tmp_path / "messy.txt"
-    messy.write_bytes(("\ufeff" + "\r\n\r\n".join(seed_lines()) + "\r\n\r\n").encode("utf-8"))
+@pytest.mark.parametrize("shape", ["plain", "markdown"])
+def test_bom_crlf_and_blank_lines_import_normally(
+    library: Engine, tmp_path: Path, shape: str
+) -> None:
     clean_copy = tmp_path / "clean.txt"
     clean_copy.write_bytes(SEED.read_bytes())
     other = open_library(tmp_path / "other.db")
@@ -293,6 +298,15 @@ def test_bom_crlf_and_blank_lines_import_normally(library: Engine, tmp_path: Pat
             expected = load_card(session, reference.claim_ids[0])
     finally:
         other.dispose()
+    if shape == "plain":
+        messy = tmp_path / "messy.txt"
+        text = "\r\n\r\n".join(seed_lines()) + "\r\n\r\n"
+    else:
+        messy = tmp_path / "messy.md"
+        text = "\r\n".join(render_markdown(expected).split("\n")).replace(
+            "\r\n\r\n", "\r\n\r\n\r\n"
+        )
+    messy.write_bytes(("\ufeff" + text).encode("utf-8"))
 
     [result] = import_paths(library, [messy])
 

@@ -131,7 +131,7 @@ def test_markdown_round_trip_examples(card: Card) -> None:
     assert_markdown_round_trip(card)
 
 
-@SETTINGS
+@settings(SETTINGS, max_examples=75)
 @given(cards())
 def test_markdown_export_shape(card: Card) -> None:
     markdown = render_markdown(card)
