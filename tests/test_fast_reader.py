@@ -13,7 +13,7 @@ from curator_tui.cards.parse import parse_card
 from curator_tui.cards.render import render_markdown
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_roundtrip import SETTINGS, cards, stored_cards  # noqa: E402
+from test_roundtrip import SETTINGS, cards, stored_cards
 
 
 def titles_only(card: Card) -> Card:
@@ -39,7 +39,9 @@ def test_fast_reader_with_full_citations(card: Card) -> None:
     full = parse_card(text, fast=False).card
     # Studies come in stance order in an export.
     assert fast is None or fast == full
-    assert full.studies == tuple(sorted(titles_only(card).studies, key=lambda s: s.stance.value != "supporting"))
+    assert full.studies == tuple(
+        sorted(titles_only(card).studies, key=lambda s: s.stance.value != "supporting")
+    )
 
 
 @SETTINGS
@@ -58,4 +60,6 @@ def test_fast_reader_declines_what_is_not_an_export(card: Card) -> None:
 def test_warnings_and_lines_are_the_full_parsers(tmp_path: Path) -> None:
     seed = (Path(__file__).parents[1] / "data" / "card-rir-vs-failure.txt").read_bytes()
     text = "\n\n" + render_markdown(parse_card(seed).card)
-    assert parse_card(text, "x.md", 10).warnings == parse_card(text, "x.md", 10, fast=False).warnings
+    assert (
+        parse_card(text, "x.md", 10).warnings == parse_card(text, "x.md", 10, fast=False).warnings
+    )
