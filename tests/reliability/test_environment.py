@@ -129,3 +129,25 @@ def test_full_disk_during_export(tmp_path: Path, small_disk: Path) -> None:
     )
     assert "No space left on device" in line
     assert not any(p.name.endswith(".tmp") for p in (small_disk / "cards").iterdir())
+
+
+def test_export_to_a_device_writes_through_it(tmp_path: Path, library: Path) -> None:
+    """-o /dev/null must not replace the device with a file (an atomic rename would)."""
+    result = curator("export", "--all", "-o", "/dev/null", db=library)
+    assert result.returncode == 0, result.stderr
+    assert Path("/dev/null").is_char_device()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    assert curator("export", "1", "-o", str(fifo), db=library).returncode == 0
+    assert reader.communicate(timeout=30)[0].startswith("# ")
+    assert fifo.is_fifo()
+
+
+def test_export_through_a_symlink_replaces_its_target(tmp_path: Path, library: Path) -> None:
+    target = tmp_path / "real.md"
+    target.write_text("old")
+    link = tmp_path / "link.md"
+    link.symlink_to(target)
+    assert curator("export", "1", "-o", str(link), db=library).returncode == 0
+    assert link.is_symlink() and target.read_text().startswith("# ")

@@ -33,6 +33,7 @@ from curator_tui.cards.model import Stance
 from curator_tui.cards.render import render_markdown
 from curator_tui.db import describe_db_error, session_scope
 from curator_tui.filenames import card_filename
+from curator_tui.files import write_atomic
 from curator_tui.services import claims as claim_service
 from curator_tui.services import evidence as evidence_service
 from curator_tui.services import gold as gold_service
@@ -964,15 +965,10 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, group="io", exit_on_error=False)
     def _export_to(self, path: Path, text: str) -> None:
+        if path.is_dir() and self.detail is not None:
+            path = path / card_filename(self.detail.id, self.detail.statement)
         try:
-            if path.is_dir():
-                path = path / card_filename(
-                    self.detail.id if self.detail else 0,
-                    self.detail.statement if self.detail else "",
-                )
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(text, encoding="utf-8", newline="\n")
-            tmp.replace(path)
+            write_atomic(path, lambda handle: handle.write(text))
         except OSError as exc:
             self.app.call_from_thread(
                 self.notify, f"Cannot write {path}: {exc.strerror}", severity="error", markup=False
