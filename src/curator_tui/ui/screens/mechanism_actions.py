@@ -1,0 +1,212 @@
+"""Mechanism and step actions: add, edit, delete, move, promote."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from curator_tui.services import mechanisms as mechanism_service
+from curator_tui.services.cards import ClaimDetail
+from curator_tui.ui.screens.checks import required
+from curator_tui.ui.screens.dialogs import (
+    ConfirmDialog,
+    TextDialog,
+)
+from curator_tui.ui.screens.editing import EditingScreen, Outcome
+from curator_tui.ui.screens.undo_steps import call
+from curator_tui.ui.widgets.mechanisms import MechanismEditor
+from curator_tui.undo import UndoEntry
+
+
+class MechanismActions(EditingScreen):
+    """Mechanism and step actions: add, edit, delete, move, promote."""
+
+    # mechanisms and steps
+
+    def _mechanism_at_cursor(
+        self, editor: MechanismEditor, detail: ClaimDetail
+    ) -> tuple[int, int | None] | None:
+        """(mechanism id, index to insert a step at) for the highlighted line."""
+        hit = editor.highlighted_as("step", "mechanism", "summary")
+        if hit is None:
+            return None
+        kind, ident = hit
+        for mechanism in detail.mechanisms:
+            if kind in ("mechanism", "summary") and mechanism.id == ident:
+                return mechanism.id, 0
+            for index, step in enumerate(mechanism.steps):
+                if kind == "step" and step.id == ident:
+                    return mechanism.id, index + 1
+        return None
+
+    def action_add_step(self) -> None:
+        if (detail := self._need_claim()) is None:
+            return
+        editor = self.query_one(MechanismEditor)
+        where = self._mechanism_at_cursor(editor, detail)
+        if where is None:
+            if detail.mechanisms:
+                where = (detail.mechanisms[0].id, len(detail.mechanisms[0].steps))
+            else:
+                self.notify("Add a mechanism first: press A.", severity="warning")
+                return
+        mechanism_id, position = where
+
+        def write(text: str | None) -> None:
+            if text is None:
+                return
+
+            def operation(session: Session) -> Outcome:
+                step_id = mechanism_service.add_step(session, mechanism_id, text, position)
+                return UndoEntry(
+                    "add step", call(mechanism_service.delete_step, step_id)
+                ), f"step:{step_id}"
+
+            self.edit(operation)
+
+        self.app.push_screen(TextDialog("New step", validate=required("A step")), write)
+
+    def _edit_mechanism_item(self, detail: ClaimDetail, editor: MechanismEditor) -> None:
+        hit = editor.highlighted_as("step", "summary", "mechanism")
+        if hit is None:
+            return
+        kind, ident = hit
+        if kind == "step":
+            old = next(s.text for m in detail.mechanisms for s in m.steps if s.id == ident)
+
+            def save_step(text: str | None) -> None:
+                if text is None or text == old:
+                    return
+
+                def operation(session: Session) -> Outcome:
+                    mechanism_service.edit_step(session, ident, text)
+                    return UndoEntry(
+                        "edit step", call(mechanism_service.edit_step, ident, old)
+                    ), f"step:{ident}"
+
+                self.edit(operation)
+
+            self.app.push_screen(
+                TextDialog("Edit step", old, validate=required("A step")), save_step
+            )
+            return
+        summary = next(m.summary for m in detail.mechanisms if m.id == ident)
+
+        def save_summary(text: str | None) -> None:
+            if text is None or text == summary:
+                return
+
+            def operation(session: Session) -> Outcome:
+                mechanism_service.update_mechanism(session, ident, text)
+                undo = UndoEntry(
+                    "edit summary", call(mechanism_service.update_mechanism, ident, summary)
+                )
+                return undo, f"summary:{ident}"
+
+            self.edit(operation)
+
+        self.app.push_screen(TextDialog("Mechanism summary", summary), save_summary)
+
+    def _delete_mechanism_item(self, detail: ClaimDetail, editor: MechanismEditor) -> None:
+        hit = editor.highlighted_as("step", "mechanism", "summary")
+        if hit is None:
+            return
+        kind, ident = hit
+        if kind == "step":
+            mechanism_id, index, text = next(
+                (m.id, i, s.text)
+                for m in detail.mechanisms
+                for i, s in enumerate(m.steps)
+                if s.id == ident
+            )
+
+            def operation(session: Session) -> Outcome:
+                mechanism_service.delete_step(session, ident)
+                return UndoEntry(
+                    "delete step", call(mechanism_service.add_step, mechanism_id, text, index)
+                ), None
+
+            self.edit(operation)
+            return
+        mechanism = next(m for m in detail.mechanisms if m.id == ident)
+
+        def decided(yes: bool | None) -> None:
+            if not yes:
+                return
+
+            def operation(session: Session) -> Outcome:
+                mechanism_service.delete_mechanism(session, ident)
+
+                def undo(s: Session) -> None:
+                    new_id = mechanism_service.add_mechanism(
+                        s, detail.id, mechanism.summary, mechanism.rank
+                    )
+                    for step in mechanism.steps:
+                        mechanism_service.add_step(s, new_id, step.text)
+
+                return UndoEntry("delete mechanism", undo), None
+
+            self.edit(operation)
+
+        what = (
+            "the most probable mechanism"
+            if mechanism.rank == 0
+            else f"alternative {mechanism.rank}"
+        )
+        self.app.push_screen(
+            ConfirmDialog(
+                f"Delete {what} and its {len(mechanism.steps)} step(s)? (ctrl+z undoes)",
+                yes="Delete",
+            ),
+            decided,
+        )
+
+    def action_add_alternative(self) -> None:
+        if (detail := self._need_claim()) is None:
+            return
+        label = (
+            "Most probable mechanism: summary"
+            if not detail.mechanisms
+            else "New alternative mechanism: summary"
+        )
+
+        def write(text: str | None) -> None:
+            if text is None:
+                return
+
+            def operation(session: Session) -> Outcome:
+                mechanism_id = mechanism_service.add_mechanism(session, detail.id, text)
+                undo = UndoEntry(
+                    "add mechanism", call(mechanism_service.delete_mechanism, mechanism_id)
+                )
+                return undo, f"mechanism:{mechanism_id}"
+
+            self.edit(operation)
+
+        self.app.push_screen(TextDialog(label), write)
+
+    def action_promote(self) -> None:
+        if (detail := self._need_claim()) is None:
+            return
+        hit = self.query_one(MechanismEditor).highlighted_as("step", "mechanism", "summary")
+        mechanism_id = None
+        if hit is not None:
+            kind, ident = hit
+            for m in detail.mechanisms:
+                if (kind != "step" and m.id == ident) or any(s.id == ident for s in m.steps):
+                    mechanism_id, rank = m.id, m.rank
+        if mechanism_id is None:
+            self.notify(
+                "Put the cursor on an alternative mechanism to promote it.", severity="warning"
+            )
+            return
+        if rank == 0:
+            self.notify("This is already the most probable mechanism.")
+            return
+        chosen = mechanism_id
+
+        def operation(session: Session) -> Outcome:
+            mechanism_service.promote_mechanism(session, chosen)
+            undo = UndoEntry("promote", call(mechanism_service.move_mechanism, chosen, rank))
+            return undo, f"mechanism:{chosen}"
+
+        self.edit(operation)
