@@ -367,3 +367,32 @@ async def test_palette_jumps_to_a_claim_and_runs_actions(seeded_library, make_ap
         await pilot.press("enter")
         await settle(pilot)
         assert app.screen.query_one("#tabs").active == "preview"
+
+
+async def test_edit_study_metadata(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "e")
+        await settle(pilot)
+        app.screen.query_one("#study-year").value = "twenty"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "whole number" in str(app.screen.query_one("#dialog-error").render())
+        app.screen.query_one("#study-year").value = "2025"
+        app.screen.query_one("#study-journal").value = "J [Sports] *Sci*"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with session_scope(seeded_library) as session:
+            study = session.exec(
+                select(Study).where(Study.doi == "10.1080/02640414.2024.2321021")
+            ).one()
+        assert (study.year, study.journal) == (2025, "J [Sports] *Sci*")
+        # Every claim citing the study shows the change; undo restores the record.
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        with session_scope(seeded_library) as session:
+            study = session.exec(
+                select(Study).where(Study.doi == "10.1080/02640414.2024.2321021")
+            ).one()
+        assert (study.year, study.journal) == (2024, "Journal of Sports Sciences")

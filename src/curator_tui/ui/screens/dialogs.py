@@ -176,15 +176,20 @@ class StudyDialog(ModalScreen[StudyFields | None]):
         self.validate = validate
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog study"):
             yield Label(f"Study {self.study.doi}", classes="dialog-title", markup=False)
             with VerticalScroll():
                 for name, label in STUDY_FORM:
                     value = getattr(self.study, name)
-                    yield Label(label, classes="field-label")
-                    yield Input("" if value is None else str(value), id=f"study-{name}")
+                    with Horizontal(classes="study-field"):
+                        yield Label(label, classes="field-name")
+                        yield Input(
+                            "" if value is None else str(value), id=f"study-{name}", compact=True
+                        )
             yield Static("", id="dialog-error", markup=False)
-            yield Label("ctrl+s save · escape cancel · tab next field", classes="dialog-hint")
+            yield Label(
+                "ctrl+s save · escape cancel · tab / enter next field", classes="dialog-hint"
+            )
 
     def on_mount(self) -> None:
         self.query_one("#study-title", Input).focus()
