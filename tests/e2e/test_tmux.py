@@ -64,7 +64,7 @@ def test_sample_library_at_80x24_starts_and_quits_cleanly(
     # Settled: both sample claims listed, the first one's mechanisms shown, and the footer
     # showing the claim list's keys (it shows only the app's keys until the list has focus).
     screen = tmux.wait_for(
-        "Claims (2)", "Over eight weeks", "When performing", "MOST PROBABLE", "n New", "c Copy"
+        "Claims (2)", "Over eight", "When perform", "MOST PROBABLE", "n New", "c Copy"
     )
     lines = screen.rstrip("\n").splitlines()
     assert len(lines) == 24 and all(len(line) <= 80 for line in lines)
