@@ -56,6 +56,12 @@ def open_engine(db: str | None, *, create: bool) -> Engine:
         engine = open_library(path)
     except LibraryError as exc:
         raise CliError(str(exc)) from None
+    from curator_tui.db import is_read_only, session_scope
+    from curator_tui.services.rendered import check_format
+
+    if not is_read_only(engine):
+        with session_scope(engine) as session:
+            check_format(session)
     if new and is_default and path == default_library_path():
         from curator_tui.services.sample import seed
 
@@ -212,10 +218,9 @@ def _write_atomic(path: Path, chunks: Callable[[Any], None]) -> None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export claims as Markdown."""
-    from curator_tui.cards.render import render_markdown
     from curator_tui.db import session_scope
     from curator_tui.filenames import card_filename
-    from curator_tui.services.cards import iter_cards
+    from curator_tui.services.rendered import iter_markdown
 
     if not args.all and not args.ids:
         raise CliError("name one or more claim IDs, or --all")
@@ -227,14 +232,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     to_files = bool(args.out or args.output)
     show_progress = args.all and to_files and not args.quiet and sys.stdout.isatty()
 
-    def cards() -> Iterator[tuple[int, Any]]:
+    def cards() -> Iterator[tuple[int, str, str]]:
+        # (id, statement, Markdown): stored renderings where fresh (services/rendered.py).
         if args.all:
             with session_scope(engine) as session:
-                yield from iter_cards(session)
-        else:
-            yield from _load(engine, args.ids)
+                yield from iter_markdown(session)
+            return
+        with session_scope(engine) as session:
+            found = {cid: (cid, st, md) for cid, st, md in iter_markdown(session, list(args.ids))}
+        missing = [str(i) for i in args.ids if i not in found]
+        if missing:
+            raise CliError(f"no claim with id {', '.join(missing)} (see 'curator list')")
+        yield from (found[i] for i in args.ids)
 
-    def tracked() -> Iterator[tuple[int, Any]]:
+    def tracked() -> Iterator[tuple[int, str, str]]:
         if not show_progress:
             yield from cards()
             return
@@ -257,11 +268,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"cannot create {out_dir}: {exc.strerror}") from None
         count = 0
-        for claim_id, card in tracked():
-            text = render_markdown(card)
-            _write_atomic(
-                out_dir / card_filename(claim_id, card.statement), partial(_write_text, text)
-            )
+        for claim_id, statement, text in tracked():
+            _write_atomic(out_dir / card_filename(claim_id, statement), partial(_write_text, text))
             count += 1
         if not args.quiet:
             _stderr().print(f"exported {count} claim(s) to {out_dir}", markup=False)
@@ -269,10 +277,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     def write_all(handle: Any) -> None:
         # One Markdown stream: each card starts at its "# " heading, a blank line between.
-        for index, (_, card) in enumerate(tracked()):
+        for index, (_, _, text) in enumerate(tracked()):
             if index:
                 handle.write("\n")
-            handle.write(render_markdown(card))
+            handle.write(text)
 
     if args.output:
         _write_atomic(Path(args.output), write_all)

@@ -263,13 +263,14 @@ STEP_EFFECTS = _clean_all(
 STEP_LINKS = _clean_all(
     [
         "which in turn",
-        "so that",
         "and over weeks this",
-        "leading to changes that",
-        "while",
         "and this",
+        "an effect that",
+        "a change that",
     ]
 )
+# A modal before each effect keeps the verb right for singular and plural subjects alike.
+STEP_MODALS = ("can", "may", "could", "would")
 STEP_ENDS = _clean_all(
     [
         "accumulates into measurable hypertrophy",
@@ -477,7 +478,11 @@ def _study(rng: random.Random, index: int) -> StudyRef:
 
 
 def _maybe_aside(rng: random.Random, text: str, chance: float) -> str:
-    return f"{text} {_pick(rng, ASIDES)}" if rng.random() < chance else text
+    if rng.random() >= chance:
+        return text
+    aside = _pick(rng, ASIDES)
+    # Inside the sentence: before its full stop, if it has one.
+    return f"{text[:-1]} {aside}." if text.endswith(".") else f"{text} {aside}"
 
 
 def _statement(rng: random.Random, number: int) -> str:
@@ -507,7 +512,7 @@ def _synthesis(rng: random.Random, dois: list[str]) -> str:
 
 def _step(rng: random.Random, doi: str) -> str:
     text = (
-        f"{_pick(rng, STEP_SUBJECTS)} {_pick(rng, STEP_EFFECTS)}, "
+        f"{_pick(rng, STEP_SUBJECTS)} {_pick(rng, STEP_MODALS)} {_pick(rng, STEP_EFFECTS)}, "
         f"{_pick(rng, STEP_LINKS)} {_pick(rng, STEP_ENDS)}"
     )
     return f"{_maybe_aside(rng, text, 0.1)} ({doi})."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Named constraints, so that migrations (batch mode on SQLite) can find and alter them.
@@ -42,6 +42,9 @@ class Claim(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, index=True)
     # Bumped on every change to the claim or its children: optimistic locking for editors.
     version: int = 1
+    # The export as last rendered; NULL when anything it came from changed (migration 0003's
+    # triggers clear it). Never shown or edited: services/rendered.py keeps it.
+    markdown: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Mechanism(SQLModel, table=True):
@@ -103,3 +106,12 @@ class GoldStandardItem(SQLModel, table=True):
     position: int = 0
     design: str
     description: str = ""
+
+
+class LibraryMeta(SQLModel, table=True):
+    """Facts about the library itself (e.g. which rendering its stored Markdown came from)."""
+
+    __tablename__ = "library_meta"
+
+    key: str = Field(primary_key=True)
+    value: str

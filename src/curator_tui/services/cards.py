@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
 from curator_tui.models import Claim, Evidence, GoldStandardItem, MechanismStep, Study, utcnow
 from curator_tui.models import Mechanism as MechanismRow
-from curator_tui.services.common import fetch
+from curator_tui.services.common import fetch, mark_stale
 from curator_tui.services.evidence import get_or_create_study
 
 _STUDY_COLUMNS = [f.name for f in fields(StudyRef) if f.name not in ("doi", "stance", "note")]
@@ -372,6 +372,7 @@ def create_many(session: Session, cards: list[Card]) -> list[int]:
     )
     ids = [int(i) for i in claim_ids if i is not None]
     _write_children(session, ids, cards)
+    mark_stale(session, ids)
     return ids
 
 
@@ -390,3 +391,4 @@ def replace_from_card(session: Session, claim_id: int, card: Card) -> None:
         session.execute(delete(model).where(col(model.claim_id) == claim_id))
     session.flush()
     _write_children(session, [claim_id], [card])
+    mark_stale(session, [claim_id])

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from curator_tui.cards.text import clean, is_truncated
 from curator_tui.models import Claim, Evidence, Mechanism, MechanismStep, utcnow
-from curator_tui.services.common import fetch, required
+from curator_tui.services.common import fetch, mark_stale, required
 from curator_tui.services.errors import Conflict
 from curator_tui.services.search import search_for
 
@@ -42,6 +42,7 @@ def create_claim(session: Session, statement: str, synthesis: str = "") -> int:
     session.add(claim)
     session.flush()
     assert claim.id is not None
+    mark_stale(session, [claim.id])
     return claim.id
 
 
@@ -70,6 +71,7 @@ def update_claim(
     claim.version += 1
     session.add(claim)
     session.flush()
+    mark_stale(session, [claim_id])
     return claim.version
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from sqlmodel import Session, SQLModel, col, select
@@ -33,7 +34,16 @@ def touch(session: Session, claim_id: int) -> Claim:
     claim.updated_at = utcnow()
     claim.version += 1
     session.add(claim)
+    mark_stale(session, [claim_id])
     return claim
+
+
+STALE_KEY = "curator_stale_claims"
+
+
+def mark_stale(session: Session, claim_ids: Iterable[int]) -> None:
+    """Render these claims' stored Markdown again before the session commits (rendered.py)."""
+    session.info.setdefault(STALE_KEY, set()).update(claim_ids)
 
 
 def required(text: str, what: str) -> str:

@@ -1,0 +1,85 @@
+"""The stored rendering of each claim (``claim.markdown``): kept fresh, used for exports.
+
+Every service that changes a claim marks it (``mark_stale``); just before the transaction
+commits, the marked claims are rendered from what the database now holds and stored.
+Changes made any other way are caught by the triggers of migration 0003, which clear
+the stored text, and a cleared rendering is made again when it is read. So the stored
+text is always exactly what rendering the claim now would give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, event, null, update
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from curator_tui.cards.render import render_markdown
+from curator_tui.models import Claim, LibraryMeta
+from curator_tui.services.cards import iter_cards
+from curator_tui.services.common import STALE_KEY
+
+_WINDOW = 1000
+# Bump whenever render_markdown's output changes: libraries then render their claims again.
+RENDER_FORMAT = "1"
+_FORMAT_KEY = "render_format"
+_STORE = (
+    update(Claim).where(col(Claim.id) == bindparam("claim_id")).values(markdown=bindparam("text"))
+)
+
+
+def refresh(session: Session, claim_ids: Sequence[int]) -> None:
+    """Render claims from the database as it is now and store the text."""
+    for start in range(0, len(claim_ids), _WINDOW):
+        window = list(claim_ids[start : start + _WINDOW])
+        rows = [
+            {"claim_id": cid, "text": render_markdown(card)}
+            for cid, card in iter_cards(session, window)
+        ]
+        if rows:
+            session.connection().execute(_STORE, rows)
+
+
+@event.listens_for(Session, "before_commit")
+def _render_stale(session: Session) -> None:
+    stale = session.info.pop(STALE_KEY, None)
+    if stale:
+        session.flush()
+        refresh(session, sorted(stale))
+
+
+def iter_markdown(
+    session: Session, claim_ids: Sequence[int] | None = None
+) -> Iterator[tuple[int, str, str]]:
+    """(id, statement, export) in id order, streamed: stored text where fresh, else rendered now."""
+    stored = col(Claim.markdown) if format_is_current(session) else null()
+    query: Any = sa_select(col(Claim.id), col(Claim.statement), stored).order_by(col(Claim.id))
+    if claim_ids is not None:
+        query = query.where(col(Claim.id).in_(claim_ids))
+    result = session.connection().execution_options(yield_per=_WINDOW).execute(query)
+    for rows in result.partitions():
+        missing = [row[0] for row in rows if row[2] is None]
+        rendered = (
+            {cid: render_markdown(card) for cid, card in iter_cards(session, missing)}
+            if missing
+            else {}
+        )
+        for claim_id, statement, text in rows:
+            yield claim_id, statement, text if text is not None else rendered[claim_id]
+
+
+def format_is_current(session: Session) -> bool:
+    """Were the stored renderings made by this version's export format?"""
+    meta = session.get(LibraryMeta, _FORMAT_KEY)
+    return meta is not None and meta.value == RENDER_FORMAT
+
+
+def check_format(session: Session) -> bool:
+    """Clear stored renderings made by a different export format; True if it had to."""
+    if format_is_current(session):
+        return False
+    session.execute(update(Claim).values(markdown=None))
+    session.merge(LibraryMeta(key=_FORMAT_KEY, value=RENDER_FORMAT))
+    return True
