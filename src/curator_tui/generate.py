@@ -26,12 +26,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from curator_tui import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
+from curator_tui.cards.render import render_markdown
 from curator_tui.cards.text import clean
 
 Progress = Callable[[int, int], None]
@@ -706,6 +707,23 @@ def _insert_batch(
     ):
         if rows:
             conn.execute(insert(tables[name]), rows)
+    claim_table = tables["claim"]
+    if "markdown" in claim_table.c:
+        # The stored rendering, as the services keep it (services/rendered.py). Stored last:
+        # the triggers of migration 0003 cleared it as each child row went in. The card
+        # loads back equal to the generated one, so this is exactly its export.
+        store = (
+            update(claim_table)
+            .where(claim_table.c.id == bindparam("claim_id"))
+            .values(markdown=bindparam("text"))
+        )
+        conn.execute(
+            store,
+            [
+                {"claim_id": row["id"], "text": render_markdown(card)}
+                for row, card in zip(claims, cards, strict=True)
+            ],
+        )
 
 
 def populate(
@@ -719,7 +737,8 @@ def populate(
 
     Ids continue after the largest of each table; studies already in the library (same
     DOI) are linked, not duplicated. Each batch is one transaction; ``progress(done,
-    count)`` is called after each. The FTS index follows through the triggers on ``claim``.
+    count)`` is called after each. The FTS index follows through the triggers on ``claim``;
+    each claim's stored rendering (``claim.markdown``) is filled as the services would.
     """
     if batch < 1:
         raise ValueError("batch must be >= 1")

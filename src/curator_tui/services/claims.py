@@ -14,7 +14,7 @@ from curator_tui.cards.text import clean, is_truncated
 from curator_tui.models import Claim, Evidence, Mechanism, MechanismStep, utcnow
 from curator_tui.services.common import fetch, mark_stale, required
 from curator_tui.services.errors import Conflict
-from curator_tui.services.search import search_for
+from curator_tui.services.search import ClaimSearch, search_for
 
 Sort = Literal["updated", "statement", "id"]
 
@@ -86,14 +86,43 @@ def find_by_statement(session: Session, statement: str) -> int | None:
     return session.exec(select(Claim.id).where(Claim.statement == clean(statement))).first()
 
 
-def _matching(query: Any, search: str | None, session: Session) -> Any:
+def _search(session: Session) -> ClaimSearch:
+    return search_for(session.get_bind().dialect.name)
+
+
+def _matching(query: Any, search: str | None, session: Session, *, dense: bool = False) -> Any:
     """Only the claims whose statement or synthesis has every word of ``search``."""
     if not search or not search.strip():
         return query
-    return search_for(session.get_bind().dialect.name).restrict(query, search)
+    return _search(session).restrict(query, search, dense=dense)
 
 
-def _rows_query(search: str | None, sort: Sort, session: Session):  # type: ignore[no-untyped-def]
+def _ordered(query: Any, sort: Sort) -> Any:
+    if sort == "statement":
+        return query.order_by(col(Claim.statement), col(Claim.id))
+    if sort == "id":
+        return query.order_by(col(Claim.id))
+    return query.order_by(col(Claim.updated_at).desc(), col(Claim.id).desc())
+
+
+def list_claims(
+    session: Session,
+    search: str | None = None,
+    sort: Sort = "id",
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[ClaimRow]:
+    """Claims as list rows, filtered by words of ``search`` and sorted."""
+    dense = False
+    if search and search.strip() and offset < 5 * (limit or 100):
+        # Near the top of a filter most claims pass, walk the list's index (see Fts5Search).
+        dense = count_claims(session, search) * 3 >= count_claims(session)
+    # The page's ids first, then the counts for those rows only: SQLite would otherwise
+    # count steps and studies for every matching claim before sorting them.
+    page = _ordered(_matching(sa_select(col(Claim.id)), search, session, dense=dense), sort)
+    page = page.offset(offset)
+    if limit is not None:
+        page = page.limit(limit)
     steps = (
         select(func.count(col(MechanismStep.id)))
         .join(Mechanism, col(Mechanism.id) == col(MechanismStep.mechanism_id))
@@ -112,33 +141,18 @@ def _rows_query(search: str | None, sort: Sort, session: Session):  # type: igno
         studies,
         col(Claim.updated_at),
         col(Claim.version),
-    )
-    query = _matching(query, search, session)
-    if sort == "statement":
-        query = query.order_by(col(Claim.statement), col(Claim.id))
-    elif sort == "id":
-        query = query.order_by(col(Claim.id))
-    else:
-        query = query.order_by(col(Claim.updated_at).desc(), col(Claim.id).desc())
-    return query
-
-
-def list_claims(
-    session: Session,
-    search: str | None = None,
-    sort: Sort = "id",
-    offset: int = 0,
-    limit: int | None = None,
-) -> list[ClaimRow]:
-    """Claims as list rows, filtered by words of ``search`` and sorted."""
-    query = _rows_query(search, sort, session).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    return [ClaimRow(*row) for row in session.execute(query)]
+    ).where(col(Claim.id).in_(page.scalar_subquery()))
+    return [ClaimRow(*row) for row in session.execute(_ordered(query, sort))]
 
 
 def count_claims(session: Session, search: str | None = None) -> int:
     """How many claims match ``search`` (all when empty)."""
+    if (
+        search
+        and search.strip()
+        and (counted := _search(session).count(session, search)) is not None
+    ):
+        return counted
     query = _matching(select(func.count(col(Claim.id))), search, session)
     return int(session.exec(query).one())
 
