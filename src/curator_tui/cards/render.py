@@ -39,7 +39,8 @@ def _study_bullet(study: StudyRef) -> str:
         parts.append(f"*{escape_inline(study.title)}*.")
     citation = study_citation(study)
     if citation:
-        parts.append(escape_inline(citation) + ".")
+        # Without a title the citation starts the list item: "1. " there would nest a list.
+        parts.append((escape_inline(citation) if parts else esc(citation)) + ".")
     parts.append(f"[DOI {escape_inline(study.doi)}]({doi_url(study.doi)})")
     return "- " + " ".join(parts)
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 from textual import work
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from curator_tui.db import describe_db_error, session_scope
@@ -40,6 +41,7 @@ class EditingScreen(Screen[None]):
         self.undo_stack = UndoStack()
         self._undo_claim: int | None = None
         self._new_claim: int | None = None
+        self._detail_timer: Timer | None = None
         # One edit at a time, in the order the curator made them.
         self._edit_lock = threading.Lock()
 

@@ -38,7 +38,7 @@ from curator_tui.ui.screens.dialogs import (
 )
 from curator_tui.ui.screens.item_actions import ItemActions
 from curator_tui.ui.widgets.claim_editor import ClaimEditor
-from curator_tui.ui.widgets.claim_list import ClaimList
+from curator_tui.ui.widgets.claim_list import PAGE, ClaimList
 from curator_tui.ui.widgets.evidence import EvidenceList
 from curator_tui.ui.widgets.gold import GoldList
 from curator_tui.ui.widgets.mechanisms import MechanismEditor
@@ -171,9 +171,12 @@ class MainScreen(ClaimActions, ItemActions):
 
     # --- the list --------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="list", exit_on_error=False)
     def reload_list(self, select_id: int | None = None) -> None:
-        """Count the claims for the filter, and find where ``select_id`` now is."""
+        """Recount the claims for the filter and reload the cursor's page (one worker)."""
+        self._reload(select_id, self.claim_list.cursor)
+
+    @work(thread=True, exclusive=True, group="list", exit_on_error=False)
+    def _reload(self, select_id: int | None, cursor: int) -> None:
         with session_scope(self.curator.engine) as session:
             total = claim_service.count_claims(session, self.search)
             index = (
@@ -181,25 +184,35 @@ class MainScreen(ClaimActions, ItemActions):
                 if select_id
                 else None
             )
-        self.app.call_from_thread(self._list_reloaded, total, index)
+            at = index if index is not None else min(cursor, max(total - 1, 0))
+            offset = at // PAGE * PAGE
+            rows = (
+                claim_service.list_claims(session, self.search, self.sort, offset, PAGE)
+                if total
+                else []
+            )
+        self.app.call_from_thread(self._list_reloaded, total, index, offset, rows)
 
-    def _list_reloaded(self, total: int, index: int | None) -> None:
+    def _list_reloaded(
+        self, total: int, index: int | None, offset: int, rows: list[claim_service.ClaimRow]
+    ) -> None:
         claims = self.claim_list
         message = (
             EMPTY_LIBRARY
             if not self.search
             else ["", f"No claim matches “{self.search}”.", "", "escape clears the filter."]
         )
-        claims.reset(total, message)
+        generation = claims.reset(total, message)
         claims.border_title = f"Claims ({total:,})" + (
             f" matching “{self.search}”" if self.search else ""
         )
         claims.border_subtitle = f"sort: {self.sort} · ▸ steps ▪ studies · ! cut off"
         if index is not None:
-            claims.cursor = index
+            claims.cursor = index  # before the rows arrive: they announce the cursor's claim
+        claims.set_page(generation, offset, rows)
         if total == 0:
             self.show_detail(None)
-        claims.row_at(claims.cursor)  # ask for the cursor's page now
+        claims.row_at(claims.cursor)  # the cursor's page, if it was not the one loaded
 
     @on(ClaimList.NeedRows)
     def fetch_rows(self, message: ClaimList.NeedRows) -> None:
@@ -213,7 +226,19 @@ class MainScreen(ClaimActions, ItemActions):
 
     @on(ClaimList.Highlighted)
     def claim_highlighted(self, message: ClaimList.Highlighted) -> None:
-        if self.detail is None or self.detail.id != message.row.id:
+        current = self.claim_list.current
+        if current is None or current.id != message.row.id:
+            return  # a stale announcement: the cursor has moved on since
+        if self.detail is not None and self.detail.id == message.row.id:
+            return
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+            self._detail_timer = None
+        if self.focused is self.query_one("#filter", Input):
+            # While the curator types a filter, load the claim once typing pauses.
+            claim_id = message.row.id
+            self._detail_timer = self.set_timer(0.25, lambda: self.load_detail(claim_id))
+        else:
             self.load_detail(message.row.id)
 
     @on(ClaimList.Opened)
@@ -247,7 +272,11 @@ class MainScreen(ClaimActions, ItemActions):
         for pane in self.query(EvidenceList):
             pane.show_evidence(detail.evidence if detail else None)
         self.query_one(GoldList).show_gold(detail.gold if detail else None)
-        self.query_one(Preview).show_markdown(render_markdown(detail.to_card()) if detail else "")
+        if self.query_one(TabbedContent).active == "preview" or detail is None:
+            # Rendering Markdown widgets is the slowest part of showing a claim: only when seen.
+            self.query_one(Preview).show_markdown(
+                render_markdown(detail.to_card()) if detail else ""
+            )
         library = self.curator.library_name
         self.sub_title = f"{library} · claim {detail.id}" if detail else library
 
@@ -344,6 +373,11 @@ class MainScreen(ClaimActions, ItemActions):
         self.query_one("#progress", ProgressBar).display = False
 
     # --- navigation ------------------------------------------------------------------
+
+    @on(TabbedContent.TabActivated)
+    def tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "preview" and self.detail is not None:
+            self.query_one(Preview).show_markdown(render_markdown(self.detail.to_card()))
 
     def action_tab(self, tab: str) -> None:
         """Show a pane and focus what is in it."""
