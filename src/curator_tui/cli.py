@@ -12,7 +12,6 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -220,6 +219,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Export claims as Markdown."""
     from curator_tui.db import session_scope
     from curator_tui.filenames import card_filename
+    from curator_tui.files import write_into
     from curator_tui.services.rendered import iter_markdown
 
     if not args.all and not args.ids:
@@ -268,8 +268,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CliError(f"cannot create {out_dir}: {exc.strerror}") from None
         count = 0
+        folder = str(out_dir)
         for claim_id, statement, text in tracked():
-            _write_atomic(out_dir / card_filename(claim_id, statement), partial(_write_text, text))
+            name = card_filename(claim_id, statement)
+            try:
+                write_into(folder, name, text.encode("utf-8"))
+            except OSError as exc:
+                raise CliError(f"cannot write {out_dir / name}: {exc.strerror}") from None
             count += 1
         if not args.quiet:
             _stderr().print(f"exported {count} claim(s) to {out_dir}", markup=False)

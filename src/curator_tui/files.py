@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -34,3 +35,32 @@ def write_atomic(path: Path, write: Callable[[TextIO], object]) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_into(directory: str, name: str, data: bytes) -> None:
+    """Write ``directory/name`` for a folder of many exported files, as cheaply as cp does.
+
+    A new file is created and written in place (removed again if the write fails, so a
+    full disk leaves no half-written file); an existing one is replaced through a temporary
+    and a rename, so its old content survives a failure. The names are ours
+    (``<id>-<slug>.md``), so no symlink or device checks. Raises OSError.
+    """
+    final = os.path.join(directory, name)
+    try:
+        fd = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        target = final
+    except FileExistsError:
+        target = os.path.join(directory, f".{name}.{os.getpid()}.tmp")
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.close(fd)
+        if target != final:
+            os.replace(target, final)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        os.unlink(target)
+        raise
