@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import bindparam, delete, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
+from curator_tui.cards.render import render_markdown
 from curator_tui.models import Claim, Evidence, GoldStandardItem, MechanismStep, Study, utcnow
 from curator_tui.models import Mechanism as MechanismRow
 from curator_tui.services.common import fetch, mark_stale
@@ -258,19 +259,37 @@ def iter_cards(
 
 
 # Built once: Core statements on the session's connection skip the ORM's bulk machinery.
-_INSERT_CLAIMS = insert(Claim).returning(col(Claim.id), sort_by_parameter_order=True)
-_INSERT_MECHANISMS = insert(MechanismRow).returning(
-    col(MechanismRow.id), sort_by_parameter_order=True
-)
-_INSERT_STUDIES = insert(Study).returning(col(Study.id), sort_by_parameter_order=True)
 _INSERT_STEPS = insert(MechanismStep)
 _INSERT_EVIDENCE = insert(Evidence)
 _INSERT_GOLD = insert(GoldStandardItem)
-_CHUNK = 500  # keeps IN (...) lists well under any database's parameter limit
+_CHUNK = 500
 
 
-def _study_ids(session: Session, studies: list[StudyRef]) -> dict[str, int]:
-    """DOI -> id for these studies; new ones inserted together, empty fields filled in."""
+def _insert_ids(connection: Any, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows in one statement; their new ids, in order.
+
+    SQLAlchemy can only return ids in order from SQLite one row at a time. But a rowid
+    table gives a new row max(rowid) + 1, and the transaction holds SQLite's write lock
+    from its first insert to its commit: the rows just inserted are the highest ids.
+    """
+    if connection.dialect.name != "sqlite":
+        statement = insert(model).returning(col(model.id), sort_by_parameter_order=True)
+        return [int(i) for i in connection.execute(statement, rows).scalars().all()]
+    connection.execute(insert(model), rows)
+    last = int(connection.execute(sa_select(func.max(col(model.id)))).scalar_one())
+    return list(range(last - len(rows) + 1, last + 1))
+
+
+_STORE_RENDERED = (
+    update(Claim).where(col(Claim.id) == bindparam("claim_id")).values(markdown=bindparam("text"))
+)  # keeps IN (...) lists well under any database's parameter limit
+
+
+def _study_ids(
+    session: Session, studies: list[StudyRef]
+) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
+    """DOI -> id for these studies (new ones inserted together, empty fields filled in),
+    and DOI -> the record's fields as the library now holds them."""
     connection = session.connection()
     wanted = {st.doi: st for st in reversed(studies)}  # the first mention of a DOI wins
     known: dict[str, Any] = {}
@@ -284,21 +303,28 @@ def _study_ids(session: Session, studies: list[StudyRef]) -> dict[str, int]:
     missing = [st for doi, st in wanted.items() if doi not in known]
     if missing:
         rows_in = [{"doi": st.doi, **{k: getattr(st, k) for k in _STUDY_COLUMNS}} for st in missing]
-        new_ids = connection.execute(_INSERT_STUDIES, rows_in).scalars().all()
+        new_ids = _insert_ids(connection, Study, rows_in)
         ids.update(zip([st.doi for st in missing], new_ids, strict=True))
+    records = {st.doi: {k: getattr(st, k) for k in _STUDY_COLUMNS} for st in missing}
     for doi, row in known.items():
         study = wanted[doi]
-        if any(
-            getattr(row, k) in (None, "") and getattr(study, k) not in (None, "")
-            for k in _STUDY_COLUMNS
-        ):
+        record = {k: getattr(row, k) for k in _STUDY_COLUMNS}
+        fill = {k: getattr(study, k) for k in _STUDY_COLUMNS if record[k] in (None, "")}
+        fill = {k: v for k, v in fill.items() if v not in (None, "")}
+        if fill:
             # A known study: the card fills fields the library does not have yet.
             get_or_create_study(session, doi, **{k: getattr(study, k) for k in _STUDY_COLUMNS})
-    return ids
+            record.update(fill)
+        records[doi] = record
+    return ids, records
 
 
-def _write_children(session: Session, claim_ids: list[int], cards: list[Card]) -> None:
-    """Insert the parts of many claims with one multi-row statement per table."""
+def _write_children(
+    session: Session, claim_ids: list[int], cards: list[Card]
+) -> dict[str, dict[str, Any]]:
+    """Insert the parts of many claims with one multi-row statement per table.
+
+    Returns the cited studies' records as the library now holds them (by DOI)."""
     connection = session.connection()
     owners = [
         (cid, rank, m)
@@ -306,13 +332,10 @@ def _write_children(session: Session, claim_ids: list[int], cards: list[Card]) -
         for rank, m in enumerate(card.mechanisms)
     ]
     if owners:
-        mechanism_ids = (
-            connection.execute(
-                _INSERT_MECHANISMS,
-                [{"claim_id": cid, "rank": rank, "summary": m.summary} for cid, rank, m in owners],
-            )
-            .scalars()
-            .all()
+        mechanism_ids = _insert_ids(
+            connection,
+            MechanismRow,
+            [{"claim_id": cid, "rank": rank, "summary": m.summary} for cid, rank, m in owners],
         )
         steps = [
             {"mechanism_id": mid, "position": pos, "text": text}
@@ -322,8 +345,9 @@ def _write_children(session: Session, claim_ids: list[int], cards: list[Card]) -
         if steps:
             connection.execute(_INSERT_STEPS, steps)
     all_studies = [st for card in cards for st in card.studies]
+    records: dict[str, dict[str, Any]] = {}
     if all_studies:
-        ids = _study_ids(session, all_studies)
+        ids, records = _study_ids(session, all_studies)
         connection.execute(
             _INSERT_EVIDENCE,
             [
@@ -345,6 +369,7 @@ def _write_children(session: Session, claim_ids: list[int], cards: list[Card]) -
     ]
     if gold:
         connection.execute(_INSERT_GOLD, gold)
+    return records
 
 
 def create_many(session: Session, cards: list[Card]) -> list[int]:
@@ -352,27 +377,32 @@ def create_many(session: Session, cards: list[Card]) -> list[int]:
     if not cards:
         return []
     now = utcnow()
-    claim_ids = list(
-        session.connection()
-        .execute(
-            _INSERT_CLAIMS,
-            [
-                {
-                    "statement": c.statement,
-                    "synthesis": c.synthesis,
-                    "created_at": now,
-                    "updated_at": now,
-                    "version": 1,
-                }
-                for c in cards
-            ],
-        )
-        .scalars()
-        .all()
+    ids = _insert_ids(
+        session.connection(),
+        Claim,
+        [
+            {
+                "statement": c.statement,
+                "synthesis": c.synthesis,
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
+            }
+            for c in cards
+        ],
     )
-    ids = [int(i) for i in claim_ids if i is not None]
-    _write_children(session, ids, cards)
-    mark_stale(session, ids)
+    records = _write_children(session, ids, cards)
+    # Store each rendering now, from the card as the library holds it (its studies' records
+    # may be fuller than the card's): the same text a later render from the database gives,
+    # without reading the batch back. Written last, after the triggers of the inserts.
+    rows = []
+    for claim_id, card in zip(ids, cards, strict=True):
+        studies = tuple(
+            StudyRef(doi=st.doi, stance=st.stance, note=st.note, **records[st.doi])
+            for st in card.studies
+        )
+        rows.append({"claim_id": claim_id, "text": render_markdown(replace(card, studies=studies))})
+    session.connection().execute(_STORE_RENDERED, rows)
     return ids
 
 
