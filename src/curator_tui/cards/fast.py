@@ -130,12 +130,19 @@ def _read(blocks: list[str]) -> tuple[Card, dict[str, str]]:
     return card, bare
 
 
-def parse_export(text: str) -> Card | None:
-    """The card, if ``text`` is exactly one of our exports (else None: use the full parser)."""
+def read_export(text: str) -> tuple[Card, str] | None:
+    """The card and its rendering, if ``text`` is exactly one of our exports (else None)."""
     body = text.strip("\n")
     try:
         card, bare = _read(body.split("\n\n"))
     except _NotOurs:
         return None
     expected = "\n".join(bare.get(line, line) for line in body.split("\n")) + "\n"
-    return card if render_markdown(card) == expected else None
+    rendered = render_markdown(card)
+    return (card, rendered) if rendered == expected else None
+
+
+def parse_export(text: str) -> Card | None:
+    """The card, if ``text`` is exactly one of our exports (else None: use the full parser)."""
+    found = read_export(text)
+    return found[0] if found else None

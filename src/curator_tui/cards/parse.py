@@ -19,7 +19,7 @@ from curator_tui.cards.blocks import (
     plain_blocks,
 )
 from curator_tui.cards.doi import DOIError, find_dois, normalize_doi
-from curator_tui.cards.fast import parse_export
+from curator_tui.cards.fast import read_export
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
 from curator_tui.cards.text import is_truncated
 
@@ -50,6 +50,8 @@ class ParsedCard:
     card: Card
     warnings: tuple[str, ...] = field(default=())
     truncated: bool = False
+    # The card's Markdown when the fast reader already rendered it (saves a render on import).
+    rendered: str | None = None
 
 
 def _shown(text: str) -> str:
@@ -227,13 +229,14 @@ def _fast(text: str, source: str, line_offset: int) -> ParsedCard | None:
     """Our own export, read by the fast reader (None when it is anything else)."""
     if len(text) > MAX_LINE * 50:
         return None
-    card = parse_export(text)
-    if card is None:
+    found = read_export(text)
+    if found is None:
         return None
+    card, rendered = found
     first = line_offset + len(text) - len(text.lstrip("\n")) + 1
     # In an export the synthesis paragraph is the 7th line: "# ", "", "## Mechanism", "", count, "".
     warnings = _truncation_warnings(card, source, first, first + 6)
-    return ParsedCard(card, tuple(warnings), is_truncated(card.statement))
+    return ParsedCard(card, tuple(warnings), is_truncated(card.statement), rendered)
 
 
 def parse_card(

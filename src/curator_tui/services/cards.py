@@ -372,8 +372,13 @@ def _write_children(
     return records
 
 
-def create_many(session: Session, cards: list[Card]) -> list[int]:
-    """New claims holding everything on these cards, in a few statements; their ids, in order."""
+def create_many(
+    session: Session, cards: list[Card], rendered: Sequence[str | None] | None = None
+) -> list[int]:
+    """New claims holding everything on these cards, in a few statements; their ids, in order.
+
+    ``rendered``: each card's Markdown if already known (reused when the library's study
+    records are exactly the card's)."""
     if not cards:
         return []
     now = utcnow()
@@ -396,12 +401,15 @@ def create_many(session: Session, cards: list[Card]) -> list[int]:
     # may be fuller than the card's): the same text a later render from the database gives,
     # without reading the batch back. Written last, after the triggers of the inserts.
     rows = []
-    for claim_id, card in zip(ids, cards, strict=True):
+    known = rendered or [None] * len(cards)
+    for claim_id, card, text in zip(ids, cards, known, strict=True):
         studies = tuple(
             StudyRef(doi=st.doi, stance=st.stance, note=st.note, **records[st.doi])
             for st in card.studies
         )
-        rows.append({"claim_id": claim_id, "text": render_markdown(replace(card, studies=studies))})
+        if text is None or studies != card.studies:
+            text = render_markdown(replace(card, studies=studies))
+        rows.append({"claim_id": claim_id, "text": text})
     session.connection().execute(_STORE_RENDERED, rows)
     return ids
 

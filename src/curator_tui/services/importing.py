@@ -178,6 +178,7 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
         )
     already = set(ids)
     new: dict[str, Card] = {}
+    markdown: dict[str, str | None] = {}
     results: dict[int, FileResult] = {}
     for item in items:
         result = FileResult(str(item.path), "imported")
@@ -189,8 +190,10 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
                     result.status = "duplicate"
             else:
                 new[statement] = parsed.card
+                markdown[statement] = parsed.rendered
         results[id(item)] = result
-    ids.update(zip(new, create_many(session, list(new.values())), strict=True))
+    created = create_many(session, list(new.values()), [markdown[st] for st in new])
+    ids.update(zip(new, created, strict=True))
     for item in items:
         result = results[id(item)]
         result.claim_ids = [ids[parsed.card.statement] for parsed in item.cards]

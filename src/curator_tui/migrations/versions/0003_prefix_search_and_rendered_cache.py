@@ -8,7 +8,8 @@ Filter-as-you-type asks for prefixes ("c", "cr", "cre"): FTS5's prefix indexes a
 one- to three-letter prefixes from one doclist instead of merging every matching token.
 
 ``claim.markdown`` holds the claim's export as last rendered, so ``curator export --all``
-streams stored text instead of rendering 100,000 cards. The cache can never be stale:
+streams stored text instead of rendering 100,000 cards. The cache can never be stale (and a trigger writes only when there is something to clear,
+so bulk inserts of children do not rewrite their claim row for each of them):
 triggers clear it whenever anything it was rendered from changes, whoever changes it (the
 app, the CLI, another tool writing SQL); a cleared cache is simply rendered again.
 """
@@ -39,24 +40,24 @@ _CHILDREN = {
 def _cache_triggers() -> list[str]:
     sql = [
         """CREATE TRIGGER claim_markdown_stale AFTER UPDATE OF statement, synthesis ON claim BEGIN
-            UPDATE claim SET markdown = NULL WHERE id = new.id;
+            UPDATE claim SET markdown = NULL WHERE id = new.id AND markdown IS NOT NULL;
         END""",
         """CREATE TRIGGER study_markdown_stale AFTER UPDATE ON study BEGIN
             UPDATE claim SET markdown = NULL
-            WHERE id IN (SELECT claim_id FROM evidence WHERE study_id = new.id);
+            WHERE id IN (SELECT claim_id FROM evidence WHERE study_id = new.id) AND markdown IS NOT NULL;
         END""",
     ]
     for table, claim in _CHILDREN.items():
         for event, row in (("INSERT", "new"), ("UPDATE", "new"), ("DELETE", "old")):
             sql.append(
                 f"""CREATE TRIGGER {table}_{event.lower()}_markdown_stale AFTER {event} ON {table} BEGIN
-                    UPDATE claim SET markdown = NULL WHERE id = {claim.format(row=row)};
+                    UPDATE claim SET markdown = NULL WHERE id = {claim.format(row=row)} AND markdown IS NOT NULL;
                 END"""
             )
         # A row moved to another claim clears the old claim's cache too.
         sql.append(
             f"""CREATE TRIGGER {table}_moved_markdown_stale AFTER UPDATE ON {table} BEGIN
-                UPDATE claim SET markdown = NULL WHERE id = {claim.format(row="old")};
+                UPDATE claim SET markdown = NULL WHERE id = {claim.format(row="old")} AND markdown IS NOT NULL;
             END"""
         )
     return sql
