@@ -396,3 +396,22 @@ async def test_edit_study_metadata(seeded_library, make_app) -> None:  # type: i
                 select(Study).where(Study.doi == "10.1080/02640414.2024.2321021")
             ).one()
         assert (study.year, study.journal) == (2024, "Journal of Sports Sciences")
+
+
+async def test_delete_a_claim_and_undo_it(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        statement = app.screen.detail.statement
+        await pilot.press("D")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        with session_scope(seeded_library) as session:
+            assert [c.statement for c in session.exec(select(Claim)).all()].count(statement) == 0
+        assert app.screen.query_one(ClaimList).total == 1
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        with session_scope(seeded_library) as session:
+            assert [c.statement for c in session.exec(select(Claim)).all()].count(statement) == 1
+        assert app.screen.query_one(ClaimList).total == 2

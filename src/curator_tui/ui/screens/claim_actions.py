@@ -14,7 +14,7 @@ from curator_tui.ui.screens.dialogs import (
     ConfirmDialog,
     TextDialog,
 )
-from curator_tui.ui.screens.editing import EditingScreen, Operation, Outcome
+from curator_tui.ui.screens.editing import EditingScreen, Outcome
 from curator_tui.ui.screens.undo_steps import delete_claim, restore_claim
 from curator_tui.ui.widgets.claim_editor import ClaimEditor
 from curator_tui.undo import UndoEntry
@@ -34,27 +34,13 @@ class ClaimActions(EditingScreen):
                 return UndoEntry("create claim", lambda s: delete_claim(s, claim_id)), None
 
             self._new_claim = None
-            self._create(operation)
+            self.edit(operation, claim_id=lambda: self._new_claim, then_tab="mechanisms")
 
         self.app.push_screen(
             TextDialog("New claim: the statement", validate=required("The statement")), created
         )
 
-    @work(thread=True, group="edit", exit_on_error=False)
-    def _create(self, operation: Operation) -> None:
-        with self._edit_lock:
-            try:
-                with session_scope(self.curator.engine) as session:
-                    undo, _ = operation(session)
-            except ServiceError as exc:
-                self.app.call_from_thread(self.notify, str(exc), severity="error", markup=False)
-                return
-            if undo:
-                self.undo_stack.push(undo)
-            self._refresh_after_edit(self._new_claim, None)
-        self.app.call_from_thread(self.action_tab, "mechanisms")
-
-    def actiondelete_claim(self) -> None:
+    def action_delete_claim(self) -> None:
         if (detail := self._need_claim()) is None:
             return
 

@@ -75,15 +75,31 @@ class EditingScreen(Screen[None]):
 
     # --- edits -----------------------------------------------------------------------
 
-    def edit(self, operation: Operation, claim_id: int | None = None) -> None:
-        """Run an edit in a worker, remember how to undo it, then show the result."""
+    def edit(
+        self,
+        operation: Operation,
+        claim_id: int | Callable[[], int | None] | None = None,
+        then_tab: str | None = None,
+    ) -> None:
+        """Run an edit in a worker, remember how to undo it, then show the result.
+
+        ``claim_id`` is the claim to show afterwards (default: the current one); a callable
+        is asked after the edit, for a claim the edit itself creates. ``then_tab``: a pane
+        to switch to once it is shown.
+        """
         self._edit(
             operation,
             claim_id if claim_id is not None else (self.detail.id if self.detail else None),
+            then_tab,
         )
 
     @work(thread=True, group="edit", exit_on_error=False)
-    def _edit(self, operation: Operation, claim_id: int | None) -> None:
+    def _edit(
+        self,
+        operation: Operation,
+        claim_id: int | Callable[[], int | None] | None,
+        then_tab: str | None = None,
+    ) -> None:
         with self._edit_lock:
             try:
                 with session_scope(self.curator.engine) as session:
@@ -102,7 +118,9 @@ class EditingScreen(Screen[None]):
                 return
             if undo is not None:
                 self.undo_stack.push(undo)
-            self._refresh_after_edit(claim_id, keep)
+            self._refresh_after_edit(claim_id() if callable(claim_id) else claim_id, keep)
+        if then_tab is not None:
+            self.app.call_from_thread(self.action_tab, then_tab)
 
     def _refresh_after_edit(self, claim_id: int | None, keep: str | None) -> None:
         detail = None
