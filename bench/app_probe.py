@@ -12,9 +12,6 @@ words letter by letter (then erases them), timing each keystroke until the list 
 the new filter: the list was reset, its total equals the count for the new text, and
 the cursor's page of rows is loaded.
 
-With ``BENCH_GC_FREEZE=1`` in the environment the probe calls ``gc.freeze()`` after the
-first paint (a what-if for the report, not what the app does).
-
 Keys are posted to the app's driver exactly as ``Pilot.press`` does, but without
 ``Pilot.press``'s idle waits (at least 2 x 20 ms per key); the keystroke is timed by
 polling every 0.5 ms. Numbers printed are seconds.
@@ -24,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import json
 import os
 import sys
@@ -122,10 +118,6 @@ async def main() -> dict[str, Any]:
         )
         claims = app.screen.query_one(ClaimList)
         result["total"] = claims.total
-        if os.environ.get("BENCH_GC_FREEZE"):
-            # What-if: everything alive after start-up moves out of the collector's sight,
-            # so a full collection no longer walks the ~150k objects of Textual and co.
-            gc.freeze()
         if MODE == "start":
             await pilot.press("end")
             await settle(app, pilot)

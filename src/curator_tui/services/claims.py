@@ -90,14 +90,11 @@ def _search(session: Session) -> ClaimSearch:
     return search_for(session.get_bind().dialect.name)
 
 
-def _matching(query: Any, search: str | None, session: Session, *, dense: bool = False) -> Any:
+def _matching(query: Any, search: str | None, session: Session) -> Any:
     """Only the claims whose statement or synthesis has every word of ``search``."""
     if not search or not search.strip():
         return query
-    return _search(session).restrict(query, search, dense=dense)
-
-
-_SORT_INDEX = {"statement": "ix_claim_statement", "updated": "ix_claim_updated_at"}
+    return _search(session).restrict(query, search)
 
 
 def _ordered(query: Any, sort: Sort) -> Any:
@@ -114,28 +111,28 @@ def list_claims(
     sort: Sort = "id",
     offset: int = 0,
     limit: int | None = None,
+    *,
+    matches: int | None = None,
 ) -> list[ClaimRow]:
-    """Claims as list rows, filtered by words of ``search`` and sorted."""
-    page = _ordered(_matching(sa_select(col(Claim.id)), search, session), sort)
-    near_top = offset < 5 * (limit or 100)
-    if search and search.strip() and sort in _SORT_INDEX and near_top:
-        # Near the top of a filter, walk the sort's index and check each claim against the
-        # matches: a page comes 10-50x sooner than from sorting every match. Where most
-        # claims match, probing the index claim by claim beats collecting the matches.
-        # max(id) stands in for the number of claims: O(1), and close enough for a ratio.
-        top = session.execute(sa_select(func.max(col(Claim.id)))).scalar() or 0
-        share = count_claims(session, search) / max(1, top)
-        if share >= 0.01:
-            dense = share >= 0.2
-            page = _matching(sa_select(col(Claim.id)), search, session, dense=dense)
-            page = _ordered(page, sort).with_hint(
-                Claim, f"INDEXED BY {_SORT_INDEX[sort]}", "sqlite"
-            )
+    """Claims as list rows, filtered by words of ``search`` and sorted.
+
+    ``matches``: how many claims match ``search``, when the caller has just counted them.
+    """
+    page: Any = None
+    if search and search.strip() and limit is not None:
+        if matches is None:
+            matches = count_claims(session, search)
+        ids = _search(session).page_ids(session, search, sort, offset, limit, matches)
+        if ids is not None:
+            page = ids
+    if page is None:
+        page = _ordered(_matching(sa_select(col(Claim.id)), search, session), sort)
+        page = page.offset(offset)
+        if limit is not None:
+            page = page.limit(limit)
+        page = page.scalar_subquery()
     # The page's ids first, then the counts for those rows only: SQLite would otherwise
     # count steps and studies for every matching claim before sorting them.
-    page = page.offset(offset)
-    if limit is not None:
-        page = page.limit(limit)
     steps = (
         select(func.count(col(MechanismStep.id)))
         .join(Mechanism, col(Mechanism.id) == col(MechanismStep.mechanism_id))
@@ -154,7 +151,7 @@ def list_claims(
         studies,
         col(Claim.updated_at),
         col(Claim.version),
-    ).where(col(Claim.id).in_(page.scalar_subquery()))
+    ).where(col(Claim.id).in_(page))
     return [ClaimRow(*row) for row in session.execute(_ordered(query, sort))]
 
 

@@ -42,6 +42,11 @@ class EditingScreen(Screen[None]):
         self._undo_claim: int | None = None
         self._new_claim: int | None = None
         self._detail_timer: Timer | None = None
+        # What each text typed into the filter found (total, first page), while the library
+        # is unchanged: erasing a letter shows the earlier list at once.
+        self._typed: dict[str, tuple[int, list[claim_service.ClaimRow]]] = {}
+        # Each list reload is numbered; a slower answer for an older one is dropped.
+        self._list_request = 0
         # One edit at a time, in the order the curator made them.
         self._edit_lock = threading.Lock()
 

@@ -40,6 +40,7 @@ from curator_tui.ui.screens.item_actions import ItemActions
 from curator_tui.ui.widgets.claim_editor import ClaimEditor
 from curator_tui.ui.widgets.claim_list import PAGE, ClaimList
 from curator_tui.ui.widgets.evidence import EvidenceList
+from curator_tui.ui.widgets.filter_input import FilterInput
 from curator_tui.ui.widgets.gold import GoldList
 from curator_tui.ui.widgets.mechanisms import MechanismEditor
 from curator_tui.ui.widgets.preview import Preview
@@ -145,7 +146,7 @@ class MainScreen(ClaimActions, ItemActions):
         yield Header(show_clock=False)
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield Input(placeholder="Filter claims…", id="filter")
+                yield FilterInput(placeholder="Filter claims…", id="filter")
                 yield ClaimList(id="claims")
                 yield ProgressBar(id="progress", show_eta=False)
             with TabbedContent(id="tabs", initial="mechanisms"):
@@ -168,32 +169,59 @@ class MainScreen(ClaimActions, ItemActions):
         self.query_one(ClaimList).focus()
         self.show_detail(None)
         self.reload_list()
+        # Watched rather than waiting for Input.Changed: the query starts with the keystroke,
+        # while the screen is laid out again, instead of after it.
+        self.watch(self.query_one("#filter", Input), "value", self.filter_typed, init=False)
 
     # --- the list --------------------------------------------------------------------
 
     def reload_list(self, select_id: int | None = None) -> None:
         """Recount the claims for the filter and reload the cursor's page (one worker)."""
-        self._reload(select_id, self.claim_list.cursor)
+        self._typed.clear()  # the library or the order changed: forget what typing found
+        self._start_reload(select_id, self.claim_list.cursor)
+
+    def _start_reload(self, select_id: int | None, cursor: int) -> None:
+        self._list_request += 1
+        self._reload(self._list_request, self.search, self.sort, select_id, cursor)
 
     @work(thread=True, exclusive=True, group="list", exit_on_error=False)
-    def _reload(self, select_id: int | None, cursor: int) -> None:
+    def _reload(
+        self,
+        request: int,
+        search: str,
+        sort: claim_service.Sort,
+        select_id: int | None,
+        cursor: int,
+    ) -> None:
         with session_scope(self.curator.engine) as session:
-            total = claim_service.count_claims(session, self.search)
-            index = (
-                claim_service.index_of(session, select_id, self.search, self.sort)
-                if select_id
-                else None
-            )
+            total = claim_service.count_claims(session, search)
+            index = claim_service.index_of(session, select_id, search, sort) if select_id else None
             at = index if index is not None else min(cursor, max(total - 1, 0))
             offset = at // PAGE * PAGE
             rows = (
-                claim_service.list_claims(session, self.search, self.sort, offset, PAGE)
+                claim_service.list_claims(session, search, sort, offset, PAGE, matches=total)
                 if total
                 else []
             )
-        self.app.call_from_thread(self._list_reloaded, total, index, offset, rows)
+        self.app.call_from_thread(self._list_reloaded, request, total, index, offset, rows)
 
     def _list_reloaded(
+        self,
+        request: int,
+        total: int,
+        index: int | None,
+        offset: int,
+        rows: list[claim_service.ClaimRow],
+    ) -> None:
+        if request != self._list_request:
+            return  # the filter or the library changed again while this one was counted
+        if offset == 0 and index is None:
+            if len(self._typed) >= 100:
+                del self._typed[next(iter(self._typed))]
+            self._typed[self.search] = (total, rows)
+        self._show_list(total, index, offset, rows)
+
+    def _show_list(
         self, total: int, index: int | None, offset: int, rows: list[claim_service.ClaimRow]
     ) -> None:
         claims = self.claim_list
@@ -413,11 +441,18 @@ class MainScreen(ClaimActions, ItemActions):
         filter_input.display = False
         self.claim_list.focus()
 
-    @on(Input.Changed, "#filter")
-    def filter_changed(self, event: Input.Changed) -> None:
-        self.search = event.value.strip()
+    def filter_typed(self, value: str) -> None:
+        """The filter's text changed: show the claims matching it."""
+        if value.strip() == self.search:
+            return  # a space typed, or the filter cleared by select_claim
+        self.search = value.strip()
         self.claim_list.cursor = 0
-        self.reload_list()
+        known = self._typed.get(self.search)
+        if known is None:
+            self._start_reload(None, 0)
+        else:
+            self._list_request += 1  # an answer still on its way is for an older text
+            self._show_list(known[0], None, 0, known[1])
 
     @on(Input.Submitted, "#filter")
     def filter_done(self, event: Input.Submitted) -> None:
@@ -433,8 +468,7 @@ class MainScreen(ClaimActions, ItemActions):
         filter_input = self.query_one("#filter", Input)
         if filter_input.value:
             self.search = ""
-            with filter_input.prevent(Input.Changed):
-                filter_input.value = ""
+            filter_input.value = ""  # filter_typed sees nothing new: the reload is below
             filter_input.display = False
         self.load_detail(claim_id)
         self.reload_list(claim_id)
