@@ -6,7 +6,6 @@ import random
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import text
 
 from curator_tui.cards.model import Card
@@ -91,7 +90,7 @@ def test_search_through_the_service(tmp_path: Path) -> None:
 
 def generic_page(session, words: str, sort: str, offset: int) -> list[int]:  # type: ignore[no-untyped-def]
     """The page through the portable query (no per-database plan)."""
-    from sqlmodel import col, select
+    from sqlmodel import select
 
     from curator_tui.models import Claim
     from curator_tui.services.claims import _ordered
@@ -112,7 +111,9 @@ def test_every_page_plan_gives_the_pages_of_the_portable_query(
     with session_scope(engine) as session:
         # Same updated_at for several claims would make both orders depend on the id
         # tie-break: spread a few equal timestamps on purpose.
-        session.execute(text("UPDATE claim SET updated_at = '2026-01-01 00:00:00' WHERE id % 7 = 0"))
+        session.execute(
+            text("UPDATE claim SET updated_at = '2026-01-01 00:00:00' WHERE id % 7 = 0")
+        )
     plans = {"sort matches": (1.1, 1.1), "walk": (0.0, 1.1), "probe": (0.0, 0.0)}
     # Whole words, so FTS's prefix match and the portable substring match agree.
     words = ["with", "training", "improves", "sleep adults", "creatine"]

@@ -26,7 +26,9 @@ def count_statements(engine) -> list[str]:  # type: ignore[no-untyped-def]
     return statements
 
 
-async def test_erasing_a_letter_shows_the_earlier_list_without_a_query(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+async def test_erasing_a_letter_shows_the_earlier_list_without_a_query(
+    seeded_library, make_app
+) -> None:  # type: ignore[no-untyped-def]
     app = make_app(seeded_library)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
