@@ -113,13 +113,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
         with Progress(console=_stdout(), transient=True) as progress_bar:
             progress_task = progress_bar.add_task("Importing", total=len(paths))
-            for path in paths:
-                importer.add(path)
+            importer.add_all(paths)
             importer.flush()
         progress_bar = None
     else:
-        for path in paths:
-            importer.add(path)
+        importer.add_all(paths)
         importer.flush()
     results = importer.results
     failed = sum(not r.ok for r in results)

@@ -8,12 +8,19 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy import delete, func, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
 from curator_tui.cards.render import render_markdown
+from curator_tui.db import (
+    BULK_INSERT_TRIGGERS,
+    FTS_INSERT_TRIGGER,
+    bulk_insert,
+    index_claims,
+    suspended_triggers,
+)
 from curator_tui.models import Claim, Evidence, GoldStandardItem, MechanismStep, Study, utcnow
 from curator_tui.models import Mechanism as MechanismRow
 from curator_tui.services.common import fetch, mark_stale
@@ -258,14 +265,12 @@ def iter_cards(
         )
 
 
-# Built once: Core statements on the session's connection skip the ORM's bulk machinery.
-_INSERT_STEPS = insert(MechanismStep)
-_INSERT_EVIDENCE = insert(Evidence)
-_INSERT_GOLD = insert(GoldStandardItem)
 _CHUNK = 500
 
 
-def _insert_ids(connection: Any, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+def _insert_ids(
+    connection: Any, model: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> list[int]:
     """Insert rows in one statement; their new ids, in order.
 
     SQLAlchemy can only return ids in order from SQLite one row at a time. But a rowid
@@ -274,15 +279,11 @@ def _insert_ids(connection: Any, model: Any, rows: list[dict[str, Any]]) -> list
     """
     if connection.dialect.name != "sqlite":
         statement = insert(model).returning(col(model.id), sort_by_parameter_order=True)
-        return [int(i) for i in connection.execute(statement, rows).scalars().all()]
-    connection.execute(insert(model), rows)
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        return [int(i) for i in connection.execute(statement, records).scalars().all()]
+    bulk_insert(connection, model, columns, rows)
     last = int(connection.execute(sa_select(func.max(col(model.id)))).scalar_one())
     return list(range(last - len(rows) + 1, last + 1))
-
-
-_STORE_RENDERED = (
-    update(Claim).where(col(Claim.id) == bindparam("claim_id")).values(markdown=bindparam("text"))
-)  # keeps IN (...) lists well under any database's parameter limit
 
 
 def _study_ids(
@@ -302,8 +303,8 @@ def _study_ids(
     ids = {doi: row.id for doi, row in known.items()}
     missing = [st for doi, st in wanted.items() if doi not in known]
     if missing:
-        rows_in = [{"doi": st.doi, **{k: getattr(st, k) for k in _STUDY_COLUMNS}} for st in missing]
-        new_ids = _insert_ids(connection, Study, rows_in)
+        rows_in = [(st.doi, *(getattr(st, k) for k in _STUDY_COLUMNS)) for st in missing]
+        new_ids = _insert_ids(connection, Study, ("doi", *_STUDY_COLUMNS), rows_in)
         ids.update(zip([st.doi for st in missing], new_ids, strict=True))
     records = {st.doi: {k: getattr(st, k) for k in _STUDY_COLUMNS} for st in missing}
     for doi, row in known.items():
@@ -320,12 +321,9 @@ def _study_ids(
 
 
 def _write_children(
-    session: Session, claim_ids: list[int], cards: list[Card]
-) -> dict[str, dict[str, Any]]:
-    """Insert the parts of many claims with one multi-row statement per table.
-
-    Returns the cited studies' records as the library now holds them (by DOI)."""
-    connection = session.connection()
+    connection: Any, claim_ids: list[int], cards: list[Card], study_ids: dict[str, int]
+) -> None:
+    """Insert the parts of many claims with one multi-row statement per table."""
     owners = [
         (cid, rank, m)
         for cid, card in zip(claim_ids, cards, strict=True)
@@ -335,41 +333,30 @@ def _write_children(
         mechanism_ids = _insert_ids(
             connection,
             MechanismRow,
-            [{"claim_id": cid, "rank": rank, "summary": m.summary} for cid, rank, m in owners],
+            ("claim_id", "rank", "summary"),
+            [(cid, rank, m.summary) for cid, rank, m in owners],
         )
         steps = [
-            {"mechanism_id": mid, "position": pos, "text": text}
+            (mid, pos, text)
             for mid, (_, _, m) in zip(mechanism_ids, owners, strict=True)
             for pos, text in enumerate(m.steps)
         ]
-        if steps:
-            connection.execute(_INSERT_STEPS, steps)
-    all_studies = [st for card in cards for st in card.studies]
-    records: dict[str, dict[str, Any]] = {}
-    if all_studies:
-        ids, records = _study_ids(session, all_studies)
-        connection.execute(
-            _INSERT_EVIDENCE,
-            [
-                {
-                    "claim_id": cid,
-                    "study_id": ids[st.doi],
-                    "stance": st.stance.value,
-                    "note": st.note,
-                    "position": pos,
-                }
-                for cid, card in zip(claim_ids, cards, strict=True)
-                for pos, st in enumerate(card.studies)
-            ],
-        )
+        bulk_insert(connection, MechanismStep, ("mechanism_id", "position", "text"), steps)
+    evidence = [
+        (cid, study_ids[st.doi], st.stance.value, st.note, pos)
+        for cid, card in zip(claim_ids, cards, strict=True)
+        for pos, st in enumerate(card.studies)
+    ]
+    columns = ("claim_id", "study_id", "stance", "note", "position")
+    bulk_insert(connection, Evidence, columns, evidence)
     gold = [
-        {"claim_id": cid, "position": pos, "design": g.design, "description": g.description}
+        (cid, pos, g.design, g.description)
         for cid, card in zip(claim_ids, cards, strict=True)
         for pos, g in enumerate(card.gold)
     ]
-    if gold:
-        connection.execute(_INSERT_GOLD, gold)
-    return records
+    bulk_insert(
+        connection, GoldStandardItem, ("claim_id", "position", "design", "description"), gold
+    )
 
 
 def create_many(
@@ -381,36 +368,38 @@ def create_many(
     records are exactly the card's)."""
     if not cards:
         return []
-    now = utcnow()
-    ids = _insert_ids(
-        session.connection(),
-        Claim,
-        [
-            {
-                "statement": c.statement,
-                "synthesis": c.synthesis,
-                "created_at": now,
-                "updated_at": now,
-                "version": 1,
-            }
-            for c in cards
-        ],
-    )
-    records = _write_children(session, ids, cards)
-    # Store each rendering now, from the card as the library holds it (its studies' records
-    # may be fuller than the card's): the same text a later render from the database gives,
-    # without reading the batch back. Written last, after the triggers of the inserts.
-    rows = []
+    all_studies = [st for card in cards for st in card.studies]
+    study_ids, records = _study_ids(session, all_studies) if all_studies else ({}, {})
+    # Each rendering from the card as the library holds it (its studies' records may be
+    # fuller than the card's): the same text a later render from the database gives.
+    texts = []
     known = rendered or [None] * len(cards)
-    for claim_id, card, text in zip(ids, cards, known, strict=True):
+    for card, text in zip(cards, known, strict=True):
         studies = tuple(
             StudyRef(doi=st.doi, stance=st.stance, note=st.note, **records[st.doi])
             for st in card.studies
         )
         if text is None or studies != card.studies:
             text = render_markdown(replace(card, studies=studies))
-        rows.append({"claim_id": claim_id, "text": text})
-    session.connection().execute(_STORE_RENDERED, rows)
+        texts.append(text)
+    now = utcnow()
+    connection = session.connection()
+    # The claims go in with their renderings, so the triggers that clear a claim's
+    # rendering when a part is added would only undo that: they wait until the parts are
+    # in. The full-text index takes the whole batch in one statement.
+    with suspended_triggers(connection, BULK_INSERT_TRIGGERS) as suspended:
+        ids = _insert_ids(
+            connection,
+            Claim,
+            ("statement", "synthesis", "created_at", "updated_at", "version", "markdown"),
+            [
+                (c.statement, c.synthesis, now, now, 1, text)
+                for c, text in zip(cards, texts, strict=True)
+            ],
+        )
+        if FTS_INSERT_TRIGGER in suspended:
+            index_claims(connection, ids[0], ids[-1])
+        _write_children(connection, ids, cards, study_ids)
     return ids
 
 
@@ -428,5 +417,6 @@ def replace_from_card(session: Session, claim_id: int, card: Card) -> None:
     for model in (MechanismRow, Evidence, GoldStandardItem):
         session.execute(delete(model).where(col(model.claim_id) == claim_id))
     session.flush()
-    _write_children(session, [claim_id], [card])
+    study_ids = _study_ids(session, list(card.studies))[0] if card.studies else {}
+    _write_children(session.connection(), [claim_id], [card], study_ids)
     mark_stale(session, [claim_id])

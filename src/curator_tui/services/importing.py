@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -28,6 +28,7 @@ from curator_tui.services.cards import create_from_card, create_many, replace_fr
 from curator_tui.services.claims import find_by_statement
 from curator_tui.services.errors import ServiceError
 from curator_tui.services.evidence import upsert_study_record
+from curator_tui.services.readahead import map_ahead
 
 CARD_SUFFIXES = (".txt", ".md", ".markdown")
 RECORD_SUFFIXES = (".json",)
@@ -134,6 +135,11 @@ def _prepare(path: Path | str) -> FileResult | _Parsed | _Records:
         return _Parsed(path, _parse_all(path, data))
     except CardParseError as exc:
         return FileResult(str(path), "failed", message=str(exc))
+
+
+def _prepare_many(paths: Sequence[Path | str]) -> list[FileResult | _Parsed | _Records]:
+    """``_prepare`` for a chunk of files (module level: worker processes call it by name)."""
+    return [_prepare(path) for path in paths]
 
 
 def _store(session: Session, item: _Parsed, replace: bool) -> FileResult:
@@ -267,7 +273,14 @@ class Importer:
 
     def add(self, path: Path | str) -> None:
         """Read and parse a file now; write it with its batch."""
-        item = _prepare(path)
+        self._add(_prepare(path))
+
+    def add_all(self, paths: Sequence[Path | str]) -> None:
+        """Every file in order; with thousands, another process reads them ahead."""
+        for item in map_ahead(_prepare_many, paths):
+            self._add(item)
+
+    def _add(self, item: FileResult | _Parsed | _Records) -> None:
         if isinstance(item, _Records):
             self.flush()
             self._report(_import_records(self.engine, item.path, item.data))
@@ -310,7 +323,6 @@ def import_paths(
 ) -> list[FileResult]:
     """Import files and directories; a failed file does not stop the batch."""
     importer = Importer(engine, replace=replace, on_result=progress)
-    for path in collect(paths):
-        importer.add(path)
+    importer.add_all(collect(paths))
     importer.flush()
     return importer.results

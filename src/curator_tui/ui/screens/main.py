@@ -365,8 +365,7 @@ class MainScreen(ClaimActions, ItemActions):
             on_result=lambda _: self.app.call_from_thread(self._progress_advance),
         )
         try:
-            for file in files:
-                importer.add(file)
+            importer.add_all(files)
             importer.flush()
         finally:
             self.app.call_from_thread(self._progress_done)
