@@ -203,7 +203,10 @@ def bulk_insert(
     if connection.dialect.name != "sqlite":
         connection.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    processors = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
+    dialect = connection.dialect
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+    ]
     marks = ", ".join("?" * len(columns))
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})"
     if any(processors):

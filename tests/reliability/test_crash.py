@@ -68,3 +68,51 @@ def test_sigkill_during_import_twenty_times(tmp_path: Path) -> None:
             assert f"Claim number {number} about sleep and strength" in statements, (attempt, path)
     with sqlite3.connect(library) as db:
         assert db.execute("SELECT count(*) FROM claim").fetchone()[0] > 0
+
+
+def processes_in_group(group: int) -> list[int]:
+    """The live processes of a process group (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Fields after the command (which may hold spaces) start after the last ")".
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] != "Z" and int(fields[2]) == group:
+            found.append(int(entry.name))
+    return found
+
+
+def test_sigkill_during_a_parallel_import_leaves_no_worker_behind(tmp_path: Path) -> None:
+    """With thousands of files another process parses ahead; it must die with the import."""
+    cards = tmp_path / "cards"
+    write_cards(cards, 2500)  # above the read-ahead threshold (2,000 files)
+    library = tmp_path / "lib.db"
+    env = {k: v for k, v in os.environ.items() if k != "CURATOR_DB"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "curator_tui.cli", "--db", str(library), "import", "-q", str(cards)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,  # its own process group: its workers are found by group
+    )
+    deadline = time.monotonic() + 30
+    while len(processes_in_group(process.pid)) < 2:  # the import and at least one worker
+        assert process.poll() is None, "the import ended before its workers were seen"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while processes_in_group(process.pid):
+        assert time.monotonic() < deadline, processes_in_group(process.pid)
+        time.sleep(0.1)
+    with sqlite3.connect(library) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        db.execute("INSERT INTO claim_fts(claim_fts) VALUES ('integrity-check')")
+        triggers = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+        assert triggers.fetchone()[0] == 21  # none left suspended by the killed transaction

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -18,6 +20,21 @@ from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def _exit_with(parent: int) -> None:
+    """In a worker: exit as soon as the process that started it is gone.
+
+    A worker blocks on its task queue, whose pipe it holds both ends of: killed with
+    SIGKILL, the parent would leave it waiting forever.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -48,7 +65,12 @@ def map_ahead(
         return
     # "spawn": a fresh interpreter, never a fork of this process and its open database.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(4, cores - 1), mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(4, cores - 1),
+        mp_context=context,
+        initializer=_exit_with,
+        initargs=(os.getpid(),),
+    ) as pool:
         later = _chunks(items[local:], chunk)
         flight: deque[Future[list[R]]] = deque()
         for part in later:

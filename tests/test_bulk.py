@@ -1,0 +1,124 @@
+"""Bulk writes (import): the same rows as one by one, triggers back after, read-ahead in order."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from curator_tui.cards.model import Card, Mechanism, Stance, StudyRef
+from curator_tui.cards.render import render_markdown
+from curator_tui.db import open_library, session_scope
+from curator_tui.generate import generate_cards
+from curator_tui.services.cards import create_from_card, create_many
+from curator_tui.services.claims import create_claim
+from curator_tui.services.importing import _prepare, _prepare_many
+from curator_tui.services.readahead import map_ahead
+from curator_tui.services.rendered import iter_markdown
+
+
+def triggers(session) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    rows = session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"))
+    return dict(rows.all())
+
+
+def test_triggers_are_back_and_work_after_a_bulk_insert(tmp_path: Path) -> None:
+    engine = open_library(tmp_path / "lib.db")
+    with session_scope(engine) as session:
+        before = triggers(session)
+        ids = create_many(session, list(generate_cards(30, seed=2)))
+    with session_scope(engine) as session:
+        assert triggers(session) == before
+        assert len(before) == 21
+        session.execute(text("INSERT INTO claim_fts(claim_fts) VALUES ('integrity-check')"))
+        # Each claim went in rendered; a part added by another tool clears it.
+        stored = session.execute(text("SELECT count(*) FROM claim WHERE markdown IS NULL"))
+        assert stored.scalar_one() == 0
+        mechanism = session.execute(
+            text("SELECT id FROM mechanism WHERE claim_id = :c LIMIT 1"), {"c": ids[3]}
+        ).scalar_one_or_none()
+        if mechanism is None:
+            session.execute(
+                text("INSERT INTO mechanism (claim_id, rank, summary) VALUES (:c, 0, '')"),
+                {"c": ids[3]},
+            )
+        else:
+            session.execute(
+                text(
+                    "INSERT INTO mechanismstep (mechanism_id, position, text) VALUES (:m, 99, 'x')"
+                ),
+                {"m": mechanism},
+            )
+        cleared = session.execute(text("SELECT markdown FROM claim WHERE id = :c"), {"c": ids[3]})
+        assert cleared.scalar_one() is None
+
+
+def test_a_refused_bulk_insert_leaves_the_triggers_and_no_rows(tmp_path: Path) -> None:
+    engine = open_library(tmp_path / "lib.db")
+    with session_scope(engine) as session:
+        before = triggers(session)
+    good = Card(statement="A good claim", mechanisms=(Mechanism("m", ("one",)),))
+    twice = StudyRef(doi="10.5555/twice", stance=Stance.SUPPORTING)
+    # Refused late, at its evidence (one study cited twice): after claims and index went in.
+    bad = Card(statement="A bad claim", studies=(twice, twice))
+    with pytest.raises(IntegrityError), session_scope(engine) as session:
+        create_many(session, [good, bad])
+    with session_scope(engine) as session:
+        assert triggers(session) == before
+        assert session.execute(text("SELECT count(*) FROM claim")).scalar_one() == 0
+        assert session.execute(text("SELECT count(*) FROM claim_fts")).scalar_one() == 0
+
+
+def test_bulk_rows_are_stored_like_rows_written_one_at_a_time(tmp_path: Path) -> None:
+    engine = open_library(tmp_path / "lib.db")
+    card = Card(
+        statement="Bulk and single agree",
+        synthesis="Same text",
+        mechanisms=(Mechanism("how", ("a", "b")),),
+        studies=(StudyRef(doi="10.5555/x.1", stance=Stance.CONTRADICTING, title="T"),),
+    )
+    with session_scope(engine) as session:
+        [bulk] = create_many(session, [card])
+        single = create_claim(session, "Written alone")
+    with session_scope(engine) as session:
+        dates = dict(
+            session.execute(
+                text("SELECT id, updated_at FROM claim WHERE id IN (:a, :b)"),
+                {"a": bulk, "b": single},
+            ).all()
+        )
+        stance = session.execute(text("SELECT stance FROM evidence")).scalar_one()
+        exported = {i: md for i, _, md in iter_markdown(session, [bulk])}
+    # SQLAlchemy's text form of a datetime, both ways: sorting by date compares like with like.
+    form = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}$")
+    assert form.match(dates[bulk]) and form.match(dates[single]), dates
+    assert stance == Stance.CONTRADICTING.value
+    assert exported[bulk] == render_markdown(card)
+
+
+def test_reading_ahead_in_other_processes_keeps_the_files_in_order(tmp_path: Path) -> None:
+    paths: list[Path | str] = []
+    for n, card in enumerate(generate_cards(23, seed=4)):
+        path = tmp_path / f"{n:02d}.md"
+        path.write_text(render_markdown(card), encoding="utf-8")
+        paths.append(path)
+    (tmp_path / "broken.md").write_text("# \n", encoding="utf-8")
+    paths[7:7] = [tmp_path / "broken.md", str(tmp_path / "missing.md")]
+    serial = [_prepare(p) for p in paths]
+    ahead = list(map_ahead(_prepare_many, paths, chunk=2, local=3, ahead=2, parallel_from=0))
+    assert repr(ahead) == repr(serial)
+    assert "failed" in repr(ahead[7]) and "failed" in repr(ahead[8])
+
+
+def test_create_from_card_still_works_alone(tmp_path: Path) -> None:
+    engine = open_library(tmp_path / "lib.db")
+    card = next(iter(generate_cards(1, seed=9)))
+    with session_scope(engine) as session:
+        claim_id = create_from_card(session, card)
+    with session_scope(engine) as session:
+        assert {i: md for i, _, md in iter_markdown(session, [claim_id])}[
+            claim_id
+        ] == render_markdown(card)
