@@ -408,14 +408,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  {name}: p50 {median(data['latencies']) * 1000:.1f} ms, "
                 f"p95 {latency[name] * 1000:.1f} ms, max {max(data['latencies']) * 1000:.1f} ms"
             )
-            # What-if, for the report: the same with gc.freeze() after start-up.
-            _, frozen = probe("filter", path, {**env, "BENCH_GC_FREEZE": "1"}, str(args.keystrokes))
-            info[f"filter_{name}_gc_freeze"] = {
-                "p50_s": median(frozen["latencies"]),
-                "p95_s": p95(frozen["latencies"]),
-                "max_s": max(frozen["latencies"]),
-            }
-            log(f"  {name} with gc.freeze(): p95 {p95(frozen['latencies']) * 1000:.1f} ms")
         report.add(
             Figure(
                 f"filter keystroke → list updated, p95, {L} ÷ {S}",
