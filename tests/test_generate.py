@@ -216,19 +216,41 @@ def test_bulk_export_issues_the_same_number_of_queries_for_50_and_500_claims(
 # --- the app at a large library -----------------------------------------------------------
 
 
-async def test_claim_list_holds_only_a_window_of_20k_claims(tmp_path: Path) -> None:
+def fill_bare_claims(engine: Engine, count: int) -> None:
+    """``count`` claims with statements and nothing else, in seconds (for the list at scale)."""
+    from curator_tui.db import BULK_INSERT_TRIGGERS, index_claims, suspended_triggers
+
+    words = ["creatine", "sleep", "older", "insulin", "placebo", "training", "vitamin"]
+    first = " ".join(f"WHEN {n} THEN '{w}'" for n, w in enumerate(words))
+    with engine.begin() as connection, suspended_triggers(connection, BULK_INSERT_TRIGGERS):
+        connection.exec_driver_sql(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)"
+            " INSERT INTO claim (statement, synthesis, created_at, updated_at, version)"
+            f" SELECT (CASE i % {len(words)} {first} END)"
+            " || printf(' claim %06d', (i * 7919) % ?), '', '2026-01-01 00:00:00.000000',"
+            " '2026-01-01 00:00:00.000000', 1 FROM n",
+            (count, count),
+        )
+        index_claims(connection, 1, count)
+
+
+async def test_claim_list_holds_only_a_window_of_100k_claims(tmp_path: Path) -> None:
     from curator_tui.config import Config
+    from curator_tui.services.claims import count_claims
     from curator_tui.ui.app import CuratorApp
     from curator_tui.ui.widgets.claim_list import PAGE, ClaimList
 
     db = tmp_path / "lib.db"
     engine = open_library(db)
-    populate(engine, 20_000, seed=2, batch=5000)
+    fill_bare_claims(engine, 100_000)
     with sqlite3.connect(db) as conn:
         # The list sorts by statement (then id) by default: this is its last row.
         (last_id,) = conn.execute(
             "SELECT id FROM claim ORDER BY statement DESC, id DESC LIMIT 1"
         ).fetchone()
+    with session_scope(engine) as session:
+        sleepers = count_claims(session, "sle")
+    assert 0 < sleepers < 100_000
 
     app = CuratorApp(engine, Config())
 
@@ -240,14 +262,22 @@ async def test_claim_list_holds_only_a_window_of_20k_claims(tmp_path: Path) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         claims = app.screen.query_one(ClaimList)
-        assert claims.total == 20_000
+        assert claims.total == 100_000
         assert 0 < claims.loaded_rows <= 20 * PAGE
         claims.focus()
         await pilot.press("end")
         await settle(pilot)
-        assert claims.total == 20_000
-        assert claims.cursor == 19_999
+        assert claims.cursor == 99_999
         assert claims.loaded_rows <= 20 * PAGE
         current = claims.current
         assert current is not None
         assert current.id == last_id
+        for _ in range(30):  # paging back up from the end: pages come and go
+            await pilot.press("pageup")
+        await settle(pilot)
+        assert claims.loaded_rows <= 20 * PAGE
+        assert claims.current is not None
+        await pilot.press("slash", "s", "l", "e")
+        await settle(pilot)
+        assert claims.total == sleepers
+        assert claims.loaded_rows <= 20 * PAGE
