@@ -415,3 +415,24 @@ async def test_delete_a_claim_and_undo_it(seeded_library, make_app) -> None:  # 
         with session_scope(seeded_library) as session:
             assert [c.statement for c in session.exec(select(Claim)).all()].count(statement) == 1
         assert app.screen.query_one(ClaimList).total == 2
+
+
+async def test_importing_thousands_of_files_from_the_app(empty_library, make_app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Above the CLI's read-ahead threshold (2,000 files): the app imports them all."""
+    from curator_tui.cards.model import Card, Mechanism
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(2100):
+        card = Card(statement=f"Claim {n} about sleep", mechanisms=(Mechanism("m", ("a step",)),))
+        (folder / f"card-{n:04d}.md").write_text(render_markdown(card), encoding="utf-8")
+    app = make_app(empty_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        app.screen.query_one("#prompt-input").value = str(folder)
+        await pilot.press("enter")
+        await settle(pilot)
+        messages = [str(n.message) for n in app._notifications]
+        assert not [m for m in messages if "did not work" in m], messages
+        assert app.screen.query_one(ClaimList).total == 2100

@@ -275,9 +275,10 @@ class Importer:
         """Read and parse a file now; write it with its batch."""
         self._add(_prepare(path))
 
-    def add_all(self, paths: Sequence[Path | str]) -> None:
-        """Every file in order; with thousands, another process reads them ahead."""
-        for item in map_ahead(_prepare_many, paths):
+    def add_all(self, paths: Sequence[Path | str], *, read_ahead: bool = True) -> None:
+        """Every file in order; with thousands (and ``read_ahead``), another process
+        reads them ahead."""
+        for item in map_ahead(_prepare_many, paths, parallel=read_ahead):
             self._add(item)
 
     def _add(self, item: FileResult | _Parsed | _Records) -> None:

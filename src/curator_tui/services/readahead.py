@@ -50,16 +50,18 @@ def map_ahead(
     local: int = 1000,
     ahead: int = 8,
     parallel_from: int = 2000,
+    parallel: bool = True,
 ) -> Iterator[R]:
     """``work`` over ``items`` in chunks; the results one by one, in the items' order.
 
     With at least ``parallel_from`` items and a second core, worker processes take the
     chunks after the first ``local`` items (those run here while the workers start), at
     most ``ahead`` chunks in flight, so memory stays flat however many items there are.
-    ``work`` must be a module-level function (it is pickled by name).
+    ``work`` must be a module-level function (it is pickled by name). ``parallel=False``
+    runs everything here.
     """
     cores = os.cpu_count() or 1
-    if len(items) < parallel_from or cores < 2:
+    if not parallel or len(items) < parallel_from or cores < 2:
         for part in _chunks(items, chunk):
             yield from work(part)
         return

@@ -6,6 +6,7 @@ and hands the widgets plain data.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -386,12 +387,22 @@ class MainScreen(ClaimActions, ItemActions):
         self.app.call_from_thread(
             self._progress_start, f"Importing {len(files)} file(s)", len(files)
         )
-        importer = Importer(
-            self.curator.engine,
-            on_result=lambda _: self.app.call_from_thread(self._progress_advance),
-        )
+        done, shown = 0, time.monotonic()
+
+        def advanced(_: object) -> None:
+            # A blocking hop to the UI thread per file made 10,000 files take twice as
+            # long: the bar moves ten times a second instead.
+            nonlocal done, shown
+            done += 1
+            if time.monotonic() - shown >= 0.1:
+                shown = time.monotonic()
+                self.app.call_from_thread(self._progress_to, done)
+
+        importer = Importer(self.curator.engine, on_result=advanced)
         try:
-            importer.add_all(files)
+            # No worker process in the app: the terminal is Textual's (a child would share
+            # it, and multiprocessing cannot even start with Textual's stderr in place).
+            importer.add_all(files, read_ahead=False)
             importer.flush()
         finally:
             self.app.call_from_thread(self._progress_done)
@@ -419,8 +430,8 @@ class MainScreen(ClaimActions, ItemActions):
         bar.border_title = label
         bar.display = True
 
-    def _progress_advance(self) -> None:
-        self.query_one("#progress", ProgressBar).advance(1)
+    def _progress_to(self, done: int) -> None:
+        self.query_one("#progress", ProgressBar).update(progress=done)
 
     def _progress_done(self) -> None:
         self.query_one("#progress", ProgressBar).display = False
