@@ -53,3 +53,9 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+
+
+async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Type ``text`` key by key, as a curator would."""
+    for char in text:
+        await pilot.press(char if char != " " else "space")

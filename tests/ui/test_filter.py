@@ -7,12 +7,7 @@ from sqlalchemy import event
 from curator_tui.ui.widgets.claim_list import ClaimList
 from curator_tui.ui.widgets.filter_input import FilterInput
 
-from .conftest import settle
-
-
-async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
-    for char in text:
-        await pilot.press(char if char != " " else "space")
+from .conftest import settle, type_text
 
 
 def count_statements(engine) -> list[str]:  # type: ignore[no-untyped-def]

@@ -14,12 +14,7 @@ from curator_tui.services.cards import load_card, load_claim
 from curator_tui.ui.screens.main import MainScreen
 from curator_tui.ui.widgets.claim_list import ClaimList
 
-from .conftest import settle
-
-
-async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
-    for char in text:
-        await pilot.press(char if char != " " else "space")
+from .conftest import settle, type_text
 
 
 def steps_of(engine, claim_id: int) -> list[list[str]]:  # type: ignore[no-untyped-def]
