@@ -51,6 +51,7 @@ REVISION_TABLES: dict[str, frozenset[str]] = {
     "0002": BASELINE_TABLES | {"claim_fts"},
     "0003": BASELINE_TABLES | {"claim_fts", "library_meta"},
     "0004": BASELINE_TABLES | {"claim_fts", "library_meta"},
+    "0005": BASELINE_TABLES | {"claim_fts", "library_meta", "claim_revision"},
 }
 # The baseline's indexes, created if missing when a pre-migration library is adopted: an
 # interrupted first migration of an earlier version could stop between a table and its index.

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 # Named constraints, so that migrations (batch mode on SQLite) can find and alter them.
@@ -121,3 +130,27 @@ class LibraryMeta(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str
+
+
+class ClaimRevision(SQLModel, table=True):
+    """One committed change to a claim: append-only, never rewritten (services/history.py).
+
+    No foreign key to ``claim``: the history of a deleted claim stays, so it can be restored.
+    """
+
+    __tablename__ = "claim_revision"
+    __table_args__ = (UniqueConstraint("claim_id", "revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    claim_id: int
+    # 1, 2, 3, ... for each claim.
+    revision: int
+    at: datetime = Field(default_factory=utcnow)
+    author: str = ""
+    summary: str = ""
+    # created, edited, replaced, restored or deleted.
+    kind: str = "edited"
+    # The claim's Markdown after the change, compressed (delta.py): whole when ``full``,
+    # else a delta from the previous revision's text. A deletion holds the text it deleted.
+    full: bool = False
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -34,6 +34,7 @@ HEAD_TABLES = {
     "mechanismstep",
     "claim_fts",
     "library_meta",
+    "claim_revision",
     "alembic_version",
 }
 
@@ -157,7 +158,7 @@ def test_a_kill_at_any_point_of_an_upgrade_leaves_the_old_library_or_the_new_one
     assert old_intact >= len(points) - 1
 
 
-REVISION_0001 = HEAD_TABLES - {"claim_fts", "library_meta"}
+REVISION_0001 = HEAD_TABLES - {"claim_fts", "library_meta", "claim_revision"}
 
 
 def test_a_kill_while_the_backup_is_written_leaves_no_backup_that_looks_whole(

@@ -14,6 +14,7 @@ from curator_tui.cards.text import clean, is_truncated
 from curator_tui.models import Claim, Evidence, Mechanism, MechanismStep, utcnow
 from curator_tui.services.common import fetch, mark_stale, required
 from curator_tui.services.errors import Conflict
+from curator_tui.services.history import record_deletion
 from curator_tui.services.search import ClaimSearch, search_for
 
 Sort = Literal["updated", "statement", "id"]
@@ -75,9 +76,17 @@ def update_claim(
     return claim.version
 
 
-def delete_claim(session: Session, claim_id: int) -> None:
-    """Delete a claim with its mechanisms, steps, evidence links and gold-standard items."""
-    session.delete(fetch(session, Claim, claim_id))
+def delete_claim(session: Session, claim_id: int, summary: str = "deleted the claim") -> None:
+    """Delete a claim with its mechanisms, steps, evidence links and gold-standard items.
+
+    Its history keeps the text it had, so it can be restored with its id.
+    """
+    from curator_tui.cards.render import render_markdown
+    from curator_tui.services.cards import load_card
+
+    claim = fetch(session, Claim, claim_id)
+    record_deletion(session, claim_id, render_markdown(load_card(session, claim_id)), summary)
+    session.delete(claim)
     session.flush()
 
 

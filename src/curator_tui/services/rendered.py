@@ -1,7 +1,8 @@
 """The stored rendering of each claim (``claim.markdown``): kept fresh, used for exports.
 
 Every service that changes a claim marks it (``mark_stale``); just before the transaction
-commits, the marked claims are rendered from what the database now holds and stored.
+commits, the marked claims are rendered from what the database now holds and stored, and
+that text is appended to each claim's history (history.py).
 Changes made any other way are caught by the triggers of migration 0003, which clear
 the stored text, and a cleared rendering is made again when it is read. So the stored
 text is always exactly what rendering the claim now would give.
@@ -20,6 +21,7 @@ from curator_tui.cards.render import render_markdown
 from curator_tui.models import Claim, LibraryMeta
 from curator_tui.services.cards import iter_cards
 from curator_tui.services.common import STALE_KEY
+from curator_tui.services.history import record_changes
 
 _WINDOW = 1000
 # Bump whenever render_markdown's output changes: libraries then render their claims again.
@@ -30,16 +32,17 @@ _STORE = (
 )
 
 
-def refresh(session: Session, claim_ids: Sequence[int]) -> None:
-    """Render claims from the database as it is now and store the text."""
+def refresh(session: Session, claim_ids: Sequence[int]) -> dict[int, str]:
+    """Render claims from the database as it is now and store the text; returns it."""
+    texts: dict[int, str] = {}
     for start in range(0, len(claim_ids), _WINDOW):
         window = list(claim_ids[start : start + _WINDOW])
-        rows = [
-            {"claim_id": cid, "text": render_markdown(card)}
-            for cid, card in iter_cards(session, window)
-        ]
-        if rows:
+        rendered = {cid: render_markdown(card) for cid, card in iter_cards(session, window)}
+        if rendered:
+            rows = [{"claim_id": cid, "text": text} for cid, text in rendered.items()]
             session.connection().execute(_STORE, rows)
+            texts.update(rendered)
+    return texts
 
 
 @event.listens_for(Session, "before_commit")
@@ -47,7 +50,8 @@ def _render_stale(session: Session) -> None:
     stale = session.info.pop(STALE_KEY, None)
     if stale:
         session.flush()
-        refresh(session, sorted(stale))
+        # The history records the text just rendered: one rendering serves both.
+        record_changes(session, refresh(session, sorted(stale)))
 
 
 def iter_markdown(

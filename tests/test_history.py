@@ -1,0 +1,94 @@
+"""The history: deltas are exact, every change is an entry, deletions keep their text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from curator_tui.db import open_library, session_scope
+from curator_tui.delta import pack_delta, pack_full, unpack_delta, unpack_full
+from curator_tui.services import claims, history, mechanisms
+from curator_tui.services.rendered import iter_markdown
+
+lines = st.lists(st.text(max_size=30), max_size=12)
+
+
+@given(lines, lines, st.booleans())
+def test_a_delta_gives_back_the_new_text_exactly(old: list[str], new: list[str], end: bool) -> None:
+    a = "\n".join(old)
+    b = "\n".join(new) + ("\n" if end else "")
+    assert unpack_delta(a, pack_delta(a, b)) == b
+    assert unpack_full(pack_full(b)) == b
+
+
+def test_a_one_line_edit_of_a_card_costs_a_few_dozen_bytes() -> None:
+    card = (Path(__file__).parents[1] / "data" / "card-rir-vs-failure.txt").read_text()
+    edited = card.replace("Over eight weeks", "Over nine weeks", 1)
+    assert edited != card
+    assert len(pack_delta(card, edited)) < 120 < len(pack_full(card))
+
+
+def test_each_change_is_an_entry_with_author_summary_and_text(tmp_path: Path) -> None:
+    engine = history.with_author(open_library(tmp_path / "lib.db"), "Ada")
+    with session_scope(engine) as session:
+        claim_id = claims.create_claim(session, "Creatine improves strength", "First")
+    with session_scope(engine) as session:
+        mechanism = mechanisms.add_mechanism(session, claim_id, "More phosphocreatine")
+        mechanisms.add_step(session, mechanism, "Stores rise 10.1000/abc")
+        history.note(session, claim_id, "added step 1 of the most probable mechanism")
+    with session_scope(engine) as session:
+        claims.update_claim(session, claim_id, synthesis="Second")  # not named: still recorded
+    with session_scope(engine) as session:
+        entries = history.revisions(session, claim_id)
+        now = dict((cid, text) for cid, _, text in iter_markdown(session))[claim_id]
+        texts = [history.text_at(session, claim_id, e.revision) for e in entries]
+    assert [(e.revision, e.author, e.summary, e.kind) for e in entries] == [
+        (3, "Ada", "changed", "edited"),
+        (2, "Ada", "added step 1 of the most probable mechanism", "edited"),
+        (1, "Ada", "created the claim", "created"),
+    ]
+    assert texts[0] == now
+    assert "Stores rise" in texts[1] and "First" in texts[1]
+    assert "Stores rise" not in texts[2]
+
+
+def test_a_change_that_changes_nothing_is_not_an_entry(tmp_path: Path) -> None:
+    engine = open_library(tmp_path / "lib.db")
+    with session_scope(engine) as session:
+        claim_id = claims.create_claim(session, "Sleep aids recovery")
+    with session_scope(engine) as session:
+        claims.update_claim(session, claim_id, statement="Sleep aids recovery")
+    with session_scope(engine) as session:
+        assert len(history.revisions(session, claim_id)) == 1
+
+
+def test_a_deleted_claim_keeps_its_history_and_last_text(tmp_path: Path) -> None:
+    engine = open_library(tmp_path / "lib.db")
+    with session_scope(engine) as session:
+        claim_id = claims.create_claim(session, "Sleep aids recovery", "Kept text")
+    with session_scope(engine) as session:
+        before = dict((cid, text) for cid, _, text in iter_markdown(session))[claim_id]
+        claims.delete_claim(session, claim_id)
+    with session_scope(engine) as session:
+        deleted = history.deleted_claims(session)
+        assert [(d.claim_id, d.revision, d.kind) for d in deleted] == [(claim_id, 2, "deleted")]
+        assert history.text_at(session, claim_id, 2) == before
+
+
+def test_texts_far_from_a_whole_one_are_still_exact(tmp_path: Path) -> None:
+    engine = open_library(tmp_path / "lib.db")
+    with session_scope(engine) as session:
+        claim_id = claims.create_claim(session, "Claim 0")
+    expected = {}
+    for n in range(1, history.KEYFRAME * 2 + 5):
+        with session_scope(engine) as session:
+            claims.update_claim(session, claim_id, statement=f"Claim {n}", synthesis="x" * n)
+    with session_scope(engine) as session:
+        for entry in history.revisions(session, claim_id):
+            expected[entry.revision] = history.text_at(session, claim_id, entry.revision)
+    assert len(expected) == history.KEYFRAME * 2 + 5
+    for revision, text in expected.items():
+        assert text.startswith(f"# Claim {revision - 1}\n"), revision
+        assert "x" * (revision - 1) in text or revision == 1
