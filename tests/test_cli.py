@@ -7,6 +7,7 @@ exact bytes of render_markdown; a path that is not a library is never created.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -288,3 +289,67 @@ def test_export_into_a_missing_directory(seeded: Seeded, run_cli: RunCli, tmp_pa
     line = assert_one_error_line(run_cli("export", "1", "-o", target, db=seeded.db))
     assert "card.md" in line
     assert list(tmp_path.iterdir()) == []
+
+
+def test_show_to_a_pipe_is_the_export(seeded: Seeded, run_cli: RunCli) -> None:
+    for claim_id, (_, markdown) in exports(seeded.db).items():
+        # Narrow, as a terminal might be: not a terminal, so nothing is wrapped or cut.
+        result = run_cli("show", str(claim_id), db=seeded.db, binary=True, env={"COLUMNS": "40"})
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == markdown.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["backup"], ["export", "1", "-o"], ["export", "1", "--output"], ["export", "--all", "-o"]],
+)
+def test_writing_into_a_missing_folder_names_only_the_users_path(
+    seeded: Seeded, run_cli: RunCli, tmp_path: Path, command: list[str]
+) -> None:
+    missing = tmp_path / "missing"
+    target = missing / "x.db"
+    line = assert_one_error_line(run_cli(*command, target, db=seeded.db))
+    assert line == f"curator: error: cannot write {target}: {missing} does not exist"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "command", [["backup"], ["export", "1", "-o"], ["export", "--all", "--out"]]
+)
+def test_writing_under_a_file_says_it_is_not_a_folder(
+    seeded: Seeded, run_cli: RunCli, tmp_path: Path, command: list[str]
+) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder\n", encoding="utf-8")
+    target = a_file / "x.db"
+    line = assert_one_error_line(run_cli(*command, target, db=seeded.db))
+    assert line.startswith("curator: error: cannot ")
+    assert line.endswith(f" {target}: {a_file} is not a folder")
+    assert ".tmp" not in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_backup_into_a_read_only_folder_names_only_the_users_path(
+    seeded: Seeded, run_cli: RunCli, tmp_path: Path
+) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        if os.access(folder, os.W_OK):
+            pytest.skip("running as root: every folder is writable")
+        target = folder / "x.db"
+        line = assert_one_error_line(run_cli("backup", target, db=seeded.db))
+        assert line == f"curator: error: cannot write {target}: Permission denied"
+    finally:
+        folder.chmod(0o700)
+
+
+def test_backup_writes_a_copy(seeded: Seeded, run_cli: RunCli, tmp_path: Path) -> None:
+    target = tmp_path / "copy.db"
+    result = run_cli("backup", target, db=seeded.db)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(run_cli("list", "--json", db=target).stdout) == json.loads(
+        run_cli("list", "--json", db=seeded.db).stdout
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["copy.db"]  # no temporary left

@@ -1,0 +1,97 @@
+"""The ``curator`` command: the app with no subcommand, and the headless commands.
+
+One module per command group (``cards``: import, export, show; ``listing``: list;
+``library``: backup, generate), ``common`` for what they share and ``pager`` for output
+on a terminal. The headless commands never import Textual (tests/test_import_hygiene.py
+proves it): scripts and CI jobs should not pay for the UI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from curator_tui import __version__
+from curator_tui.cli import cards, library, listing
+from curator_tui.cli.common import CliError, open_engine, stderr_console
+
+__all__ = ["CliError", "build_parser", "main", "open_engine"]
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    """Open the app."""
+    engine = open_engine(args.db, create=True)
+    from curator_tui.ui.app import run_app
+
+    run_app(engine)
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"curator: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: global options, then a subcommand (none opens the app)."""
+    # Accepted before or after the subcommand: `curator --db X list` and `curator list --db X`.
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="library file (default: $CURATOR_DB, else the library in your user data directory)",
+    )
+    common.add_argument(
+        "--no-pager",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="never send output to a pager ($CURATOR_PAGER or $PAGER, default less)",
+    )
+    parser = _Parser(
+        prog="curator",
+        description="Curate scientific claim cards. With no command, opens the app.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"curator-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    cards.add_parsers(sub, common)
+    listing.add_parser(sub, common)
+    library.add_parsers(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``curator`` console script."""
+    args = build_parser().parse_args(argv)
+    args.db = getattr(args, "db", None)
+    args.no_pager = getattr(args, "no_pager", False)
+    func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_app)
+    err = stderr_console
+    try:
+        return func(args)
+    except CliError as exc:
+        err().print(f"curator: error: {exc}", markup=False)
+    except KeyboardInterrupt:
+        err().print("curator: interrupted", markup=False)
+        return 130
+    except BrokenPipeError:
+        # The reader (e.g. `| head`, or the pager the user quit) went away: not an error.
+        sys.stderr.close()
+        return 0
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        err().print(f"curator: error:{where}: {exc.strerror or exc}", markup=False)
+    except Exception as exc:  # a last resort: one line, never a traceback
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            from curator_tui.db import describe_db_error
+
+            err().print(f"curator: error: {describe_db_error(exc)}", markup=False)
+        else:
+            err().print(f"curator: error: {type(exc).__name__}: {exc}", markup=False)
+    return 1

@@ -1,0 +1,93 @@
+"""What every command shares: the error family, the consoles, the library, file errors."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from sqlalchemy.engine import Engine
+
+
+class CliError(Exception):
+    """An error to print as one line on stderr, exit status 1."""
+
+
+def stderr_console() -> Console:
+    """Messages and progress for the user: never the command's output."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def stdout_console() -> Console:
+    """Progress lines that belong with a command's output (e.g. `curator import`)."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def warn(message: str) -> None:
+    """One warning line on stderr."""
+    stderr_console().print(f"curator: warning: {message}", markup=False)
+
+
+def open_engine(db: str | None, *, create: bool) -> Engine:
+    """The library chosen by --db / CURATOR_DB / default; the default is seeded when new."""
+    from curator_tui.db import LibraryError, default_library_path, open_library, resolve_library
+
+    path = resolve_library(db)
+    is_default = db is None and not os.environ.get("CURATOR_DB")
+    new = "://" not in str(path) and not path.exists()
+    if new and is_default:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if new and not create and not is_default:
+        raise CliError(
+            f"no library at {path} (create one with 'curator import' or by opening it in 'curator')"
+        )
+    try:
+        engine = open_library(path)
+    except LibraryError as exc:
+        raise CliError(str(exc)) from None
+    from curator_tui.db import is_read_only, session_scope
+    from curator_tui.services.rendered import check_format
+
+    if not is_read_only(engine):
+        with session_scope(engine) as session:
+            check_format(session)
+    if new and is_default and path == default_library_path():
+        from curator_tui.services.sample import seed
+
+        for result in seed(engine):
+            if not result.ok:
+                warn(result.message)
+    return engine
+
+
+def _reason(path: Path, exc: OSError | sqlite3.Error, *, makes_folders: bool) -> str:
+    # Said in terms of the user's own path: the error itself may name a temporary of
+    # ours (a backup or an export is written beside its target, then renamed).
+    folder = path.parent
+    existing = folder
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        return f"{existing} is not a folder"
+    if existing != folder and not makes_folders:
+        return f"{folder} does not exist"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return str(exc)
+
+
+def cannot_write(path: Path, exc: OSError | sqlite3.Error) -> CliError:
+    """The error for a file we could not write: the user's path and why, never a temporary."""
+    return CliError(f"cannot write {path}: {_reason(path, exc, makes_folders=False)}")
+
+
+def cannot_create(folder: Path, exc: OSError) -> CliError:
+    """The error for a folder (and its parents) we could not create."""
+    return CliError(f"cannot create {folder}: {_reason(folder, exc, makes_folders=True)}")
