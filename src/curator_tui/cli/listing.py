@@ -36,12 +36,14 @@ _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _pages(
-    session: Session, search: str | None, sort: Any, limit: int | None
+    session: Session, search: str | None, sort: Any, limit: int | None, matches: int
 ) -> Iterator[list[ClaimRow]]:
-    """The claims a page at a time (each page a query of its own, so the first is quick)."""
-    from curator_tui.services.claims import count_claims, list_claims
+    """The claims a page at a time (each page a query of its own, so the first is quick).
 
-    matches = count_claims(session, search) if search and search.strip() else None
+    ``matches``: how many claims match ``search``, counted once for every page.
+    """
+    from curator_tui.services.claims import list_claims
+
     seen: set[int] = set()
     offset, size = 0, FIRST_PAGE
     while limit is None or offset < limit:
@@ -190,14 +192,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 0:
         raise CliError("--limit must be 0 or more")
     engine = open_engine(args.db, create=False)
-    with session_scope(engine) as session, output(page=not args.no_pager) as out:
-        pages = _pages(session, args.search, args.sort, args.limit)
+    # The session ends before the pager is waited for: no transaction stays open while
+    # the user reads.
+    with output(page=not args.no_pager) as out, session_scope(engine) as session:
+        matches = count_claims(session, args.search)
+        pages = _pages(session, args.search, args.sort, args.limit, matches)
         if args.json:
             _write_json(out, pages)
             return 0
-        total = count_claims(session, args.search)
-        if args.limit is not None:
-            total = min(total, args.limit)
+        total = matches if args.limit is None else min(matches, args.limit)
         width = shutil.get_terminal_size().columns
         table = _Table(width, len(str(_largest_id(session))), _color(out))
         out.write(table.header(f"{total} claim(s)"))
