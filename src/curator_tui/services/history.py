@@ -164,23 +164,20 @@ def record_deletion(session: Session, claim_id: int, text: str, summary: str) ->
     session.flush()
 
 
-def record_created(
-    session: Session, texts: Mapping[int, str], summary: str, author: str | None = None
-) -> None:
-    """Revision 1 of many new claims at once (bulk imports), as one multi-row insert."""
-    if not texts:
+def record_created(session: Session, created: Mapping[int, tuple[str, str]]) -> None:
+    """Revision 1 of many new claims, {id: (text, summary)}, as one multi-row insert."""
+    if not created:
         return
-    who = author or author_of(session)
-    now = utcnow()
     from curator_tui.db import bulk_insert
 
+    author, now = author_of(session), utcnow()
     bulk_insert(
         session.connection(),
         ClaimRevision,
         ("claim_id", "revision", "at", "author", "summary", "kind", "full", "data"),
         [
-            (claim_id, 1, now, who, summary, "created", True, pack_full(text))
-            for claim_id, text in texts.items()
+            (claim_id, 1, now, author, summary, "created", True, pack_full(text))
+            for claim_id, (text, summary) in created.items()
         ],
     )
 
