@@ -41,6 +41,9 @@ class Block:
     lead: str | None = None
     rest: str = ""
     link: str | None = None
+    # Bullets that end in their link: the Markdown source between the lead span and the
+    # link, escapes kept (a study's citation, read by cards/citation.py).
+    cite: str | None = None
 
 
 def _check_length(line: int, text: str) -> None:
@@ -61,13 +64,16 @@ def plain_blocks(text: str) -> list[Block]:
     return blocks
 
 
-_md = MarkdownIt("commonmark")
+# Without text_join, an escape stays a token of its own: in a citation "\." is text,
+# "." is structure.
+_md = MarkdownIt("commonmark").disable("text_join")
+_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
 def _inline_text(children: list[Token]) -> str:
     parts = []
     for child in children:
-        if child.type in ("text", "code_inline", "html_inline"):
+        if child.type in ("text", "text_special", "code_inline", "html_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
@@ -93,6 +99,35 @@ def _lead_span(children: list[Token], open_type: str) -> tuple[str | None, str, 
                 end = index
                 break
     return _inline_text(children[1:end]), _inline_text(children[end + 1 :]), link
+
+
+def _source(children: list[Token]) -> str | None:
+    """The Markdown source of plain inline text (escapes kept); None if it holds other syntax."""
+    parts = []
+    for child in children:
+        if child.type == "text":
+            parts.append(child.content.replace("\\", "\\\\"))
+        elif child.type in ("text_special", "code_inline", "html_inline"):
+            # Escaped, entity-coded or code text: never structure.
+            parts.append("".join(f"\\{c}" if c in _PUNCTUATION else c for c in child.content))
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        else:
+            return None
+    return clean("".join(parts))
+
+
+def _citation_source(children: list[Token]) -> str | None:
+    """What a bullet holds between its lead emphasis and its closing link, as source."""
+    children = [c for c in children if not (c.type == "text" and not c.content)]
+    start = 0
+    if children and children[0].type == "em_open":
+        start = next((i for i, c in enumerate(children) if c.type == "em_close"), len(children))
+        start += 1
+    opens = [i for i, c in enumerate(children) if c.type == "link_open"]
+    if len(opens) != 1 or children[-1].type != "link_close" or opens[0] < start:
+        return None
+    return _source(children[start : opens[0]])
 
 
 def markdown_blocks(text: str) -> list[Block]:
@@ -127,7 +162,8 @@ def markdown_blocks(text: str) -> list[Block]:
                     kind = "em"
             if kind == "ul":
                 lead, rest, link = _lead_span(children, "em_open")
-                blocks.append(Block(line, kind, body, lead, rest, link))
+                cite = _citation_source(children)
+                blocks.append(Block(line, kind, body, lead, rest, link, cite))
             elif kind == "ol":
                 lead, rest, link = _lead_span(children, "strong_open")
                 blocks.append(Block(line, kind, body, lead, rest, link))

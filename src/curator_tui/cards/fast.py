@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 
 from curator_tui.cards import sections as s
-from curator_tui.cards.doi import DOIError, doi_url, normalize_doi
-from curator_tui.cards.escape import escape_inline
+from curator_tui.cards.citation import parse_citation
+from curator_tui.cards.doi import DOIError, normalize_doi
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
 from curator_tui.cards.render import render_markdown
 
@@ -39,19 +39,17 @@ class _NotOurs(Exception):
     """The text is not in the export's exact shape."""
 
 
-def _bullet(line: str, stance: Stance) -> tuple[StudyRef, str]:
-    """A study bullet: the study (title and DOI) and the line without its citation."""
+def _bullet(line: str, stance: Stance) -> StudyRef:
+    """A study bullet: its title, citation and DOI."""
     match = _BULLET.match(line)
     if not match or not _INERT.fullmatch(match.group(2)):
         raise _NotOurs
-    title = _text(match.group(1) or "")
     try:
         doi = normalize_doi(match.group(3))
     except DOIError:
         raise _NotOurs from None
-    bare = "- " + (f"*{escape_inline(title)}*. " if title else "")
-    bare += f"[DOI {escape_inline(doi)}]({doi_url(doi)})"
-    return StudyRef(doi=doi, stance=stance, title=title), bare
+    fields = parse_citation(match.group(2))._asdict()
+    return StudyRef(doi=doi, stance=stance, title=_text(match.group(1) or ""), **fields)
 
 
 def _numbered(block: str) -> list[str]:
@@ -71,8 +69,8 @@ def _gold(raw: str) -> GoldItem:
     return GoldItem(_text(raw))
 
 
-def _read(blocks: list[str]) -> tuple[Card, dict[str, str]]:
-    """The card, and each study bullet's citation-less form (for the check)."""
+def _read(blocks: list[str]) -> Card:
+    """The card the blocks of an export hold (raises _NotOurs when they are not one)."""
     take = iter(blocks)
     nxt = next(take, None)
     if nxt is None or not nxt.startswith("# ") or "\n" in nxt:
@@ -102,7 +100,6 @@ def _read(blocks: list[str]) -> tuple[Card, dict[str, str]]:
     if nxt != f"## {s.EVIDENCE}":
         raise _NotOurs
     studies: list[StudyRef] = []
-    bare: dict[str, str] = {}
     for stance, title in (
         (Stance.SUPPORTING, s.SUPPORTING),
         (Stance.CONTRADICTING, s.CONTRADICTING),
@@ -112,9 +109,7 @@ def _read(blocks: list[str]) -> tuple[Card, dict[str, str]]:
             raise _NotOurs
         nxt = next(take, None)
         if nxt is not None and nxt.startswith("- "):
-            for line in nxt.split("\n"):
-                study, bare[line] = _bullet(line, stance)
-                studies.append(study)
+            studies.extend(_bullet(line, stance) for line in nxt.split("\n"))
             nxt = next(take, None)
         if nxt != f"*{s.CONTRIBUTIONS}*":
             raise _NotOurs
@@ -126,20 +121,18 @@ def _read(blocks: list[str]) -> tuple[Card, dict[str, str]]:
         gold = [_gold(raw) for raw in _numbered(nxt)]
     if next(take, None) is not None:
         raise _NotOurs
-    card = Card(statement, synthesis, tuple(mechanisms), tuple(studies), tuple(gold))
-    return card, bare
+    return Card(statement, synthesis, tuple(mechanisms), tuple(studies), tuple(gold))
 
 
 def read_export(text: str) -> tuple[Card, str] | None:
     """The card and its rendering, if ``text`` is exactly one of our exports (else None)."""
     body = text.strip("\n")
     try:
-        card, bare = _read(body.split("\n\n"))
+        card = _read(body.split("\n\n"))
     except _NotOurs:
         return None
-    expected = "\n".join(bare.get(line, line) for line in body.split("\n")) + "\n"
     rendered = render_markdown(card)
-    return (card, rendered) if rendered == expected else None
+    return (card, rendered) if rendered == body + "\n" else None
 
 
 def parse_export(text: str) -> Card | None:

@@ -18,6 +18,7 @@ from curator_tui.cards.blocks import (
     markdown_blocks,
     plain_blocks,
 )
+from curator_tui.cards.citation import parse_citation
 from curator_tui.cards.doi import DOIError, find_dois, normalize_doi
 from curator_tui.cards.fast import read_export
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
@@ -52,6 +53,8 @@ class ParsedCard:
     truncated: bool = False
     # The card's Markdown when the fast reader already rendered it (saves a render on import).
     rendered: str | None = None
+    # The line of each of ``card.studies`` in its file (for warnings about a study).
+    study_lines: tuple[int, ...] = ()
 
 
 def _shown(text: str) -> str:
@@ -152,9 +155,14 @@ def _study(block: Block, stance: Stance, reader: _Reader) -> StudyRef:
     if block.link:
         # The link is the DOI's resolver URL, percent-encoded: normalize_doi decodes it.
         try:
-            return StudyRef(doi=normalize_doi(block.link), stance=stance, title=block.lead or "")
+            doi = normalize_doi(block.link)
         except DOIError as exc:
             raise reader.error(str(exc), block) from None
+        cite = block.cite or ""
+        if block.lead is not None:
+            cite = cite.removeprefix(".")  # the "." that ends the title
+        fields = parse_citation(cite)._asdict()
+        return StudyRef(doi=doi, stance=stance, title=block.lead or "", **fields)
     target = block.text
     dois = find_dois(target)
     if not dois:
@@ -236,7 +244,13 @@ def _fast(text: str, source: str, line_offset: int) -> ParsedCard | None:
     first = line_offset + len(text) - len(text.lstrip("\n")) + 1
     # In an export the synthesis paragraph is the 7th line: "# ", "", "## Mechanism", "", count, "".
     warnings = _truncation_warnings(card, source, first, first + 6)
-    return ParsedCard(card, tuple(warnings), is_truncated(card.statement), rendered)
+    # In an export only study bullets start with "- " (escaping sees to it), in card order.
+    lines = tuple(
+        line_offset + number
+        for number, line in enumerate(text.split("\n"), 1)
+        if line.startswith("- ")
+    )
+    return ParsedCard(card, tuple(warnings), is_truncated(card.statement), rendered, lines)
 
 
 def parse_card(
@@ -318,6 +332,7 @@ def parse_card(
         raise reader.error(f"unexpected text after the gold-standard list: {_shown(extra.text)}")
 
     studies: dict[str, StudyRef] = {}
+    lines: dict[str, int] = {}
     for stance, listed, number, title in (
         (Stance.SUPPORTING, sup_blocks, n_sup, s.SUPPORTING),
         (Stance.CONTRADICTING, con_blocks, n_con, s.CONTRADICTING),
@@ -327,6 +342,7 @@ def parse_card(
             if study.doi in studies:
                 raise reader.error(f"study {study.doi} is listed twice", block)
             studies[study.doi] = study
+            lines[study.doi] = block.line
         if len(listed) > number:
             raise reader.error(
                 f"'{title} ({number})' but {len(listed)} studies are listed: the counts disagree",
@@ -375,4 +391,5 @@ def parse_card(
         studies=tuple(ordered),
         gold=tuple(gold),
     )
-    return ParsedCard(card, tuple(warnings), truncated)
+    study_lines = tuple(lines.get(study.doi, head.line) for study in ordered)
+    return ParsedCard(card, tuple(warnings), truncated, study_lines=study_lines)

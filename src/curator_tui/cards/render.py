@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from curator_tui.cards import sections as s
+from curator_tui.cards.citation import Citation, citation_markdown, citation_plain, natural_citation
 from curator_tui.cards.doi import doi_url
 from curator_tui.cards.escape import escape_inline
 from curator_tui.cards.escape import escape_markdown as esc
@@ -11,36 +12,21 @@ from curator_tui.cards.model import Card, GoldItem, Stance, StudyRef
 
 def study_citation(study: StudyRef) -> str:
     """The plain bibliographic line after a study's title: authors (year). journal vol(issue): pages."""
-    parts: list[str] = []
-    if study.authors:
-        parts.append(study.authors + (f" ({study.year})" if study.year else ""))
-    elif study.year:
-        parts.append(f"({study.year})")
-    where = study.journal
-    if study.volume:
-        where = f"{where} {study.volume}".strip()
-    if study.issue:
-        where += f"({study.issue})"
-    if study.pages:
-        where = f"{where}: {study.pages}" if where else study.pages
-    if where:
-        parts.append(where)
-    if study.pmid:
-        parts.append(f"PMID {study.pmid}")
-    return ". ".join(parts)
+    return natural_citation(Citation.of(study))
 
 
 def _study_bullet(study: StudyRef) -> str:
     # The title is the one emphasised span: literal "*" in curators' text is escaped,
-    # so the parser can find where the title ends without guessing.
+    # so the parser can find where the title ends without guessing. The citation is
+    # written so that it reads back as the same record (cards/citation.py).
     # Stripped of its syntax, the bullet reads exactly as the plain-text study line.
     parts = []
     if study.title:
         parts.append(f"*{escape_inline(study.title)}*.")
-    citation = study_citation(study)
+    # Without a title the citation starts the list item: "1. " there would nest a list.
+    citation = citation_markdown(study, line_start=not parts)
     if citation:
-        # Without a title the citation starts the list item: "1. " there would nest a list.
-        parts.append((escape_inline(citation) if parts else esc(citation)) + ".")
+        parts.append(citation + ".")
     parts.append(f"[DOI {escape_inline(study.doi)}]({doi_url(study.doi)})")
     return "- " + " ".join(parts)
 
@@ -82,7 +68,8 @@ def render_markdown(card: Card) -> str:
 
 
 def _plain_study(study: StudyRef) -> str:
-    parts = [f"{p}." for p in (study.title, study_citation(study)) if p]
+    citation = citation_plain(study, line_start=not study.title)
+    parts = [f"{p}." for p in (study.title, citation) if p]
     return " ".join([*parts, f"DOI {study.doi}"])
 
 

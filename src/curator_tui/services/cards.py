@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -23,10 +23,9 @@ from curator_tui.db import (
 )
 from curator_tui.models import Claim, Evidence, GoldStandardItem, MechanismStep, Study, utcnow
 from curator_tui.models import Mechanism as MechanismRow
-from curator_tui.services.common import fetch, mark_stale
-from curator_tui.services.evidence import get_or_create_study
-
-_STUDY_COLUMNS = [f.name for f in fields(StudyRef) if f.name not in ("doi", "stance", "note")]
+from curator_tui.services import history
+from curator_tui.services.card_studies import STUDY_COLUMNS, StudyDisagreement, merge_studies
+from curator_tui.services.common import fetch, insert_ids, mark_stale
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ def _study_ref(study: Any, stance: str, note: str) -> StudyRef:
         doi=study.doi,
         stance=Stance(stance),
         note=note,
-        **{k: getattr(study, k) for k in _STUDY_COLUMNS},
+        **{k: getattr(study, k) for k in STUDY_COLUMNS},
     )
 
 
@@ -218,7 +217,7 @@ def iter_cards(
                     col(Evidence.stance),
                     col(Evidence.note),
                     col(Study.doi),
-                    *(getattr(Study, name) for name in _STUDY_COLUMNS),
+                    *(getattr(Study, name) for name in STUDY_COLUMNS),
                 ).join(Study, col(Study.id) == col(Evidence.study_id)),
                 col(Evidence.claim_id),
             ).order_by(col(Evidence.claim_id), col(Evidence.position)),
@@ -254,7 +253,7 @@ def iter_cards(
                         doi=row[3],
                         stance=Stance(row[1]),
                         note=row[2],
-                        **dict(zip(_STUDY_COLUMNS, row[4:], strict=True)),
+                        **dict(zip(STUDY_COLUMNS, row[4:], strict=True)),
                     )
                     for row in evidence.take(claim_id)
                 ),
@@ -263,61 +262,6 @@ def iter_cards(
                 ),
             ),
         )
-
-
-_CHUNK = 500
-
-
-def _insert_ids(
-    connection: Any, model: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]
-) -> list[int]:
-    """Insert rows in one statement; their new ids, in order.
-
-    SQLAlchemy can only return ids in order from SQLite one row at a time. But a rowid
-    table gives a new row max(rowid) + 1, and the transaction holds SQLite's write lock
-    from its first insert to its commit: the rows just inserted are the highest ids.
-    """
-    if connection.dialect.name != "sqlite":
-        statement = insert(model).returning(col(model.id), sort_by_parameter_order=True)
-        records = [dict(zip(columns, row, strict=True)) for row in rows]
-        return [int(i) for i in connection.execute(statement, records).scalars().all()]
-    bulk_insert(connection, model, columns, rows)
-    last = int(connection.execute(sa_select(func.max(col(model.id)))).scalar_one())
-    return list(range(last - len(rows) + 1, last + 1))
-
-
-def _study_ids(
-    session: Session, studies: list[StudyRef]
-) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
-    """DOI -> id for these studies (new ones inserted together, empty fields filled in),
-    and DOI -> the record's fields as the library now holds them."""
-    connection = session.connection()
-    wanted = {st.doi: st for st in reversed(studies)}  # the first mention of a DOI wins
-    known: dict[str, Any] = {}
-    dois = list(wanted)
-    for start in range(0, len(dois), _CHUNK):
-        rows = connection.execute(
-            sa_select(Study).where(col(Study.doi).in_(dois[start : start + _CHUNK]))
-        ).all()
-        known.update((row.doi, row) for row in rows)
-    ids = {doi: row.id for doi, row in known.items()}
-    missing = [st for doi, st in wanted.items() if doi not in known]
-    if missing:
-        rows_in = [(st.doi, *(getattr(st, k) for k in _STUDY_COLUMNS)) for st in missing]
-        new_ids = _insert_ids(connection, Study, ("doi", *_STUDY_COLUMNS), rows_in)
-        ids.update(zip([st.doi for st in missing], new_ids, strict=True))
-    records = {st.doi: {k: getattr(st, k) for k in _STUDY_COLUMNS} for st in missing}
-    for doi, row in known.items():
-        study = wanted[doi]
-        record = {k: getattr(row, k) for k in _STUDY_COLUMNS}
-        fill = {k: getattr(study, k) for k in _STUDY_COLUMNS if record[k] in (None, "")}
-        fill = {k: v for k, v in fill.items() if v not in (None, "")}
-        if fill:
-            # A known study: the card fills fields the library does not have yet.
-            get_or_create_study(session, doi, **{k: getattr(study, k) for k in _STUDY_COLUMNS})
-            record.update(fill)
-        records[doi] = record
-    return ids, records
 
 
 def _write_children(
@@ -330,7 +274,7 @@ def _write_children(
         for rank, m in enumerate(card.mechanisms)
     ]
     if owners:
-        mechanism_ids = _insert_ids(
+        mechanism_ids = insert_ids(
             connection,
             MechanismRow,
             ("claim_id", "rank", "summary"),
@@ -360,16 +304,26 @@ def _write_children(
 
 
 def create_many(
-    session: Session, cards: list[Card], rendered: Sequence[str | None] | None = None
+    session: Session,
+    cards: list[Card],
+    rendered: Sequence[str | None] | None = None,
+    *,
+    overwrite_shared: bool = False,
+    disagreements: list[StudyDisagreement] | None = None,
+    summaries: Sequence[str] | None = None,
 ) -> list[int]:
     """New claims holding everything on these cards, in a few statements; their ids, in order.
 
+    ``summaries``: each claim's first history entry ("imported from cards/x.md").
+
     ``rendered``: each card's Markdown if already known (reused when the library's study
-    records are exactly the card's)."""
+    records are exactly the card's). The cards' study records are merged into the
+    library's as ``merge_studies`` says (``overwrite_shared``, ``disagreements``)."""
     if not cards:
         return []
-    all_studies = [st for card in cards for st in card.studies]
-    study_ids, records = _study_ids(session, all_studies) if all_studies else ({}, {})
+    study_ids, records = merge_studies(
+        session, cards, overwrite_shared=overwrite_shared, disagreements=disagreements
+    )
     # Each rendering from the card as the library holds it (its studies' records may be
     # fuller than the card's): the same text a later render from the database gives.
     texts = []
@@ -388,7 +342,7 @@ def create_many(
     # rendering when a part is added would only undo that: they wait until the parts are
     # in. The full-text index takes the whole batch in one statement.
     with suspended_triggers(connection, BULK_INSERT_TRIGGERS) as suspended:
-        ids = _insert_ids(
+        ids = insert_ids(
             connection,
             Claim,
             ("statement", "synthesis", "created_at", "updated_at", "version", "markdown"),
@@ -400,16 +354,43 @@ def create_many(
         if FTS_INSERT_TRIGGER in suspended:
             index_claims(connection, ids[0], ids[-1])
         _write_children(connection, ids, cards, study_ids)
+    history.record_created(
+        session,
+        {
+            claim_id: (text, summary)
+            for claim_id, text, summary in zip(
+                ids, texts, summaries or ["created the claim"] * len(ids), strict=True
+            )
+        },
+    )
     return ids
 
 
-def create_from_card(session: Session, card: Card) -> int:
+def create_from_card(
+    session: Session,
+    card: Card,
+    *,
+    overwrite_shared: bool = False,
+    disagreements: list[StudyDisagreement] | None = None,
+) -> int:
     """A new claim holding everything on the card; returns its id."""
-    return create_many(session, [card])[0]
+    return create_many(
+        session, [card], overwrite_shared=overwrite_shared, disagreements=disagreements
+    )[0]
 
 
-def replace_from_card(session: Session, claim_id: int, card: Card) -> None:
-    """Make an existing claim hold exactly what is on the card (same id, new version)."""
+def replace_from_card(
+    session: Session,
+    claim_id: int,
+    card: Card,
+    *,
+    overwrite_shared: bool = False,
+    disagreements: list[StudyDisagreement] | None = None,
+) -> None:
+    """Make an existing claim hold exactly what is on the card (same id, new version).
+
+    Its studies take the card's record where no other claim cites them (``merge_studies``).
+    """
     claim = fetch(session, Claim, claim_id)
     claim.statement, claim.synthesis = card.statement, card.synthesis
     claim.updated_at, claim.version = utcnow(), claim.version + 1
@@ -417,6 +398,8 @@ def replace_from_card(session: Session, claim_id: int, card: Card) -> None:
     for model in (MechanismRow, Evidence, GoldStandardItem):
         session.execute(delete(model).where(col(model.claim_id) == claim_id))
     session.flush()
-    study_ids = _study_ids(session, list(card.studies))[0] if card.studies else {}
+    study_ids = merge_studies(
+        session, [card], overwrite_shared=overwrite_shared, disagreements=disagreements
+    )[0]
     _write_children(session.connection(), [claim_id], [card], study_ids)
     mark_stale(session, [claim_id])

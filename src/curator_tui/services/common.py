@@ -1,13 +1,16 @@
-"""Helpers shared by the services: fetching, touching the claim, renumbering positions."""
+"""Helpers shared by the services: fetching, touching the claim, renumbering, bulk ids."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
+from sqlalchemy import func, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
 from curator_tui.cards.text import clean
+from curator_tui.db import bulk_insert
 from curator_tui.models import Claim, utcnow
 from curator_tui.services.errors import NotFound, ServiceError
 
@@ -74,3 +77,21 @@ def move_in(rows: list[Any], row: Any, offset: int) -> list[Any]:
     out = [r for r in rows if r is not row]
     out.insert(target, row)
     return out
+
+
+def insert_ids(
+    connection: Any, model: Any, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> list[int]:
+    """Insert rows in one statement; their new ids, in order.
+
+    SQLAlchemy can only return ids in order from SQLite one row at a time. But a rowid
+    table gives a new row max(rowid) + 1, and the transaction holds SQLite's write lock
+    from its first insert to its commit: the rows just inserted are the highest ids.
+    """
+    if connection.dialect.name != "sqlite":
+        statement = insert(model).returning(col(model.id), sort_by_parameter_order=True)
+        records = [dict(zip(columns, row, strict=True)) for row in rows]
+        return [int(i) for i in connection.execute(statement, records).scalars().all()]
+    bulk_insert(connection, model, columns, rows)
+    last = int(connection.execute(sa_select(func.max(col(model.id)))).scalar_one())
+    return list(range(last - len(rows) + 1, last + 1))

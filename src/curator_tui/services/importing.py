@@ -24,6 +24,7 @@ from curator_tui.cards.parse import (
 )
 from curator_tui.db import describe_db_error, session_scope
 from curator_tui.models import Claim
+from curator_tui.services.card_studies import StudyDisagreement
 from curator_tui.services.cards import create_from_card, create_many, replace_from_card
 from curator_tui.services.claims import find_by_statement
 from curator_tui.services.errors import ServiceError
@@ -142,6 +143,31 @@ def _prepare_many(paths: Sequence[Path | str]) -> list[FileResult | _Parsed | _R
     return [_prepare(path) for path in paths]
 
 
+def _shown_value(value: object) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _disagreement_warning(path: Path, parsed: ParsedCard, found: StudyDisagreement) -> str:
+    """``file:line: study DOI: ...``: which fields differ, and whose record was kept."""
+    lines = parsed.study_lines
+    line = lines[found.study] if found.study < len(lines) else 1
+    fields = ", ".join(
+        f"{name} {_shown_value(card)} (library: {_shown_value(library)})"
+        for name, card, library in found.fields
+    )
+    others = f"{found.others} other claim{'s' if found.others != 1 else ''}"
+    cite = "cites" if found.others == 1 else "cite"
+    if found.updated:
+        outcome = f"updated the library's record, which {others} also {cite} (--replace)"
+    else:
+        outcome = (
+            f"kept the library's record, which {others} also {cite} "
+            "(import with --replace to take the card's)"
+        )
+    return f"{path}:{line}: study {found.doi}: the card differs in {fields}: {outcome}"
+
+
 def _store(session: Session, item: _Parsed, replace: bool) -> FileResult:
     """Write one parsed file in the session's transaction (raises on a database refusal)."""
     path, parsed = item.path, item.cards
@@ -149,10 +175,16 @@ def _store(session: Session, item: _Parsed, replace: bool) -> FileResult:
     for card in parsed:
         result.warnings.extend(card.warnings)
         existing = find_by_statement(session, card.card.statement)
+        found: list[StudyDisagreement] = []
         if existing is None:
-            result.claim_ids.append(create_from_card(session, card.card))
+            claim_id = create_from_card(
+                session, card.card, overwrite_shared=replace, disagreements=found
+            )
+            result.claim_ids.append(claim_id)
         elif replace:
-            replace_from_card(session, existing, card.card)
+            replace_from_card(
+                session, existing, card.card, overwrite_shared=True, disagreements=found
+            )
             result.claim_ids.append(existing)
             result.status = "replaced"
         else:
@@ -166,6 +198,7 @@ def _store(session: Session, item: _Parsed, replace: bool) -> FileResult:
                 result.warnings.append(
                     f"{path}: {card.card.statement[:40]!r}... is already claim {existing}: skipped"
                 )
+        result.warnings.extend(_disagreement_warning(path, card, d) for d in found)
     return result
 
 
@@ -185,6 +218,7 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
     already = set(ids)
     new: dict[str, Card] = {}
     markdown: dict[str, str | None] = {}
+    sources: dict[str, tuple[_Parsed, ParsedCard]] = {}
     results: dict[int, FileResult] = {}
     for item in items:
         result = FileResult(str(item.path), "imported")
@@ -197,9 +231,14 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
             else:
                 new[statement] = parsed.card
                 markdown[statement] = parsed.rendered
+                sources[statement] = (item, parsed)
         results[id(item)] = result
-    created = create_many(session, list(new.values()), [markdown[st] for st in new])
+    found: list[StudyDisagreement] = []
+    created = create_many(
+        session, list(new.values()), [markdown[st] for st in new], disagreements=found
+    )
     ids.update(zip(new, created, strict=True))
+    statements = list(new)
     for item in items:
         result = results[id(item)]
         result.claim_ids = [ids[parsed.card.statement] for parsed in item.cards]
@@ -218,6 +257,9 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
                         f"{item.path}: {statement[:40]!r}... is already claim {ids[statement]}: skipped"
                     )
                 seen.add(statement)
+    for disagreement in found:
+        item, parsed = sources[statements[disagreement.card]]
+        results[id(item)].warnings.append(_disagreement_warning(item.path, parsed, disagreement))
     return results
 
 

@@ -25,7 +25,7 @@ from curator_tui.services.history import record_changes
 
 _WINDOW = 1000
 # Bump whenever render_markdown's output changes: libraries then render their claims again.
-RENDER_FORMAT = "1"
+RENDER_FORMAT = "2"
 _FORMAT_KEY = "render_format"
 _STORE = (
     update(Claim).where(col(Claim.id) == bindparam("claim_id")).values(markdown=bindparam("text"))
