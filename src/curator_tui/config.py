@@ -1,13 +1,15 @@
-"""User configuration: a TOML file in the platform's config directory (key remapping)."""
+"""User configuration: a TOML file in the platform's config directory (author, key remapping)."""
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 CONFIG_ENV = "CURATOR_CONFIG"
+AUTHOR_ENV = "CURATOR_AUTHOR"
 
 
 class ConfigError(ValueError):
@@ -20,6 +22,20 @@ class Config:
 
     keys: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
+    author: str | None = None
+    """Who the history records as making this user's changes."""
+
+
+def resolve_author(config: Config, environ: Mapping[str, str] | None = None) -> str:
+    """``author`` from config.toml, then ``$CURATOR_AUTHOR``, then the login name."""
+    env = os.environ if environ is None else environ
+    if config.author:
+        return config.author
+    if chosen := env.get(AUTHOR_ENV, "").strip():
+        return chosen
+    from curator_tui.services.history import login_name
+
+    return login_name()
 
 
 def config_path() -> Path:
@@ -35,6 +51,8 @@ def load_config(path: Path | None = None) -> Config:
     """Read the config; a missing file is the default config.
 
     Example ``config.toml``::
+
+        author = "Ada Lovelace"
 
         [keys]
         "claims.new" = "ctrl+n"
@@ -54,4 +72,7 @@ def load_config(path: Path | None = None) -> Config:
         isinstance(k, str) and isinstance(v, str) for k, v in keys.items()
     ):
         raise ConfigError(f'{path}: [keys] must map binding ids to keys, e.g. "claim.copy" = "y"')
-    return Config(keys=dict(keys), path=path)
+    author = data.get("author")
+    if author is not None and (not isinstance(author, str) or not author.strip()):
+        raise ConfigError(f'{path}: author must be a name in quotes, e.g. author = "Ada Lovelace"')
+    return Config(keys=dict(keys), path=path, author=author.strip() if author else None)

@@ -1,7 +1,7 @@
 """The ``curator`` command: the app with no subcommand, and the headless commands.
 
 One module per command group (``cards``: import, export, show; ``listing``: list;
-``library``: backup, generate), ``common`` for what they share and ``pager`` for output
+``library``: backup, generate; ``history``: history, diff, restore), ``common`` for what they share and ``pager`` for output
 on a terminal. The headless commands never import Textual (tests/test_import_hygiene.py
 proves it): scripts and CI jobs should not pay for the UI.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from curator_tui import __version__
-from curator_tui.cli import cards, library, listing
+from curator_tui.cli import cards, history, library, listing
 from curator_tui.cli.common import CliError, open_engine, stderr_console
 
 __all__ = ["CliError", "build_parser", "main", "open_engine"]
@@ -61,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     cards.add_parsers(sub, common)
     listing.add_parser(sub, common)
     library.add_parsers(sub, common)
+    history.add_parsers(sub, common)
     return parser
 
 

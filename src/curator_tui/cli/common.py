@@ -52,6 +52,7 @@ def open_engine(db: str | None, *, create: bool) -> Engine:
         engine = open_library(path)
     except LibraryError as exc:
         raise CliError(str(exc)) from None
+    engine = with_author(engine, author())
     from curator_tui.db import is_read_only, session_scope
     from curator_tui.services.rendered import check_format
 
@@ -65,6 +66,23 @@ def open_engine(db: str | None, *, create: bool) -> Engine:
             if not result.ok:
                 warn(result.message)
     return engine
+
+
+def author() -> str:
+    """Who this user's changes are recorded as (config.toml, $CURATOR_AUTHOR, login)."""
+    from curator_tui.config import ConfigError, load_config, resolve_author
+
+    try:
+        return resolve_author(load_config())
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+
+
+def with_author(engine: Engine, name: str) -> Engine:
+    """The engine, recording ``name`` as the author of every change made through it."""
+    from curator_tui.services.history import with_author as attach
+
+    return attach(engine, name)
 
 
 def _reason(path: Path, exc: OSError | sqlite3.Error, *, makes_folders: bool) -> str:
