@@ -11,22 +11,28 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from curator_tui import __version__
 from curator_tui.cli import cards, history, library, listing
 from curator_tui.cli.common import CliError, open_engine, stderr_console
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
 __all__ = ["CliError", "build_parser", "main", "open_engine"]
 
 
-def cmd_app(args: argparse.Namespace) -> int:
-    """Open the app."""
-    engine = open_engine(args.db, create=True)
-    from curator_tui.ui.app import run_app
+def _app_command(open_app: Callable[[Engine], None] | None) -> Callable[[argparse.Namespace], int]:
+    """No subcommand: open the app (the launcher passes it in; the CLI never imports it)."""
 
-    run_app(engine)
-    return 0
+    def cmd_app(args: argparse.Namespace) -> int:
+        if open_app is None:
+            raise CliError("no command given (see 'curator --help')")
+        open_app(open_engine(args.db, create=True))
+        return 0
+
+    return cmd_app
 
 
 class _Parser(argparse.ArgumentParser):
@@ -65,12 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``curator`` console script."""
+def main(
+    argv: Sequence[str] | None = None, *, open_app: Callable[[Engine], None] | None = None
+) -> int:
+    """Run one command; with none, ``open_app`` (launcher.py passes the app in)."""
     args = build_parser().parse_args(argv)
     args.db = getattr(args, "db", None)
     args.no_pager = getattr(args, "no_pager", False)
-    func: Callable[[argparse.Namespace], int] = getattr(args, "func", cmd_app)
+    func: Callable[[argparse.Namespace], int] = getattr(args, "func", _app_command(open_app))
     err = stderr_console
     try:
         return func(args)

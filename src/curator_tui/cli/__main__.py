@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from curator_tui.cli import main
+from curator_tui.launcher import main
 
 sys.exit(main())
