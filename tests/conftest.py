@@ -8,17 +8,22 @@ tests can use them without the function-scoped-fixture health check.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 
+from curator_tui.cards.model import Card, Mechanism, Stance, StudyRef
+from curator_tui.cards.render import render_markdown
 from curator_tui.db import open_library
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,3 +118,160 @@ def run_cli(
 def run_cli_fixture() -> RunCli:
     """``run_cli(*args, db=None, input=None, env=None, binary=False)``: the CLI in a subprocess."""
     return run_cli
+
+
+CARD_STEPS = 5
+"""Steps per card written by ``write_cards``: a claim with fewer is half-imported."""
+
+
+def card_text(n: int) -> str:
+    """Card number ``n``: one mechanism of CARD_STEPS steps and one study, all numbered ``n``."""
+    card = Card(
+        statement=f"Claim number {n} about sleep and strength",
+        synthesis=f"Synthesis {n}",
+        mechanisms=(
+            Mechanism(f"Summary {n}", tuple(f"Step {i} of claim {n}" for i in range(CARD_STEPS))),
+        ),
+        studies=(StudyRef(doi=f"10.5555/study.{n}", stance=Stance.SUPPORTING, title=f"Study {n}"),),
+    )
+    return render_markdown(card)
+
+
+def write_cards(folder: Path, numbers: Iterable[int]) -> Path:
+    """A folder of card files, one per number (distinct statements, so none is a duplicate)."""
+    folder.mkdir(parents=True)
+    for n in numbers:
+        (folder / f"card-{n:04d}.md").write_text(card_text(n), encoding="utf-8")
+    return folder
+
+
+class CardFiles:
+    """Numbered card files for import tests (handed out by the ``card_files`` fixture)."""
+
+    steps = CARD_STEPS
+    text = staticmethod(card_text)
+    write = staticmethod(write_cards)
+
+
+@pytest.fixture(scope="session")
+def card_files() -> type[CardFiles]:
+    """``card_files.write(folder, numbers)``, ``card_files.text(n)``, ``card_files.steps``."""
+    return CardFiles
+
+
+class GatedImport:
+    """``curator import PART GATE PART GATE ...`` in a subprocess, held at each gate.
+
+    A gate is a named pipe passed as a card file: the importer, reading it, waits until the
+    test writes a card into it. So the test knows, without any timing, that the importer is
+    running, has committed what it printed, and has more to write. Whether it waits at a
+    gate is observable: opening the pipe for writing without blocking succeeds only once
+    the importer has opened it for reading.
+    """
+
+    def __init__(self, library: Path, parts: list[Path], gates: list[Path]) -> None:
+        self.gates = gates
+        self._held: dict[int, int] = {}
+        argv = [sys.executable, "-m", "curator_tui.cli", "--db", str(library), "import"]
+        for part, gate in zip(parts, gates, strict=True):
+            os.mkfifo(gate)
+            argv += [str(part), str(gate)]
+        environ = {k: v for k, v in os.environ.items() if k != "CURATOR_DB"}
+        self.process = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            env={**environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200", "NO_COLOR": "1"},
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    def imported(self) -> int:
+        """How many files it has reported imported (each reported only once committed)."""
+        return sum("imported as claim" in line for line in list(self.lines))
+
+    def running(self) -> bool:
+        """It has not exited."""
+        return self.process.poll() is None
+
+    def at_gate(self, index: int) -> bool:
+        """Whether it waits at gate ``index`` (reading it); it stays there until ``open_gate``."""
+        if index in self._held:
+            return True
+        try:
+            fd = os.open(self.gates[index], os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:  # no reader yet
+                return False
+            raise
+        self._held[index] = fd  # kept open: closing it now would hand the importer an empty card
+        return True
+
+    def wait_at_gate(self, index: int, timeout: float = 120) -> None:
+        """Poll until it waits at gate ``index``; fails if it exits first."""
+        deadline = time.monotonic() + timeout
+        while not self.at_gate(index):
+            if not self.running():
+                pytest.fail(
+                    f"the importer exited (status {self.process.returncode}) before gate {index}"
+                )
+            if time.monotonic() > deadline:
+                pytest.fail(f"the importer did not reach gate {index} in {timeout:.0f} s")
+            time.sleep(0.02)
+
+    def open_gate(self, index: int, card: str) -> None:
+        """Let it go on past gate ``index``: the gate is read as the card ``card``."""
+        self.wait_at_gate(index)
+        fd = self._held.pop(index)
+        with os.fdopen(fd, "w", encoding="utf-8") as pipe:
+            pipe.write(card)
+
+    def wait_imported(self, count: int, timeout: float = 60) -> None:
+        """Poll until it has reported at least ``count`` files imported."""
+        deadline = time.monotonic() + timeout
+        while self.imported() < count:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the importer reported {self.imported()} of {count} files imported")
+            time.sleep(0.02)
+
+    def finish(self, timeout: float = 180) -> tuple[int, str, str]:
+        """Exit status, everything printed, and the error output, once it has exited."""
+        assert self.process.stderr is not None
+        err = self.process.stderr.read() if self.process.wait(timeout=timeout) is not None else ""
+        self._reader.join(timeout=30)
+        return self.process.returncode, "".join(self.lines), err
+
+    def close(self) -> None:
+        """Release what is held and end the process if the test did not."""
+        for fd in self._held.values():
+            os.close(fd)
+        self._held.clear()
+        if self.running():
+            self.process.kill()
+        self.process.wait(timeout=30)
+        self._reader.join(timeout=30)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+
+@pytest.fixture
+def gated_import() -> Iterator[Callable[[Path, list[Path], list[Path]], GatedImport]]:
+    """``gated_import(library, parts, gates)``: a ``GatedImport``, ended after the test."""
+    started: list[GatedImport] = []
+
+    def start(library: Path, parts: list[Path], gates: list[Path]) -> GatedImport:
+        started.append(GatedImport(library, parts, gates))
+        return started[-1]
+
+    yield start
+    for run in started:
+        run.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,6 +54,21 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+
+
+async def wait_until(
+    pilot, predicate: Callable[[], object], what: str, timeout: float = 60
+) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run (``pilot.pause()``, no fixed delay) until ``predicate()`` is true.
+
+    The bound is generous and only there so a broken app fails with ``what`` instead of
+    hanging the suite; a passing test waits exactly as long as the condition takes.
+    """
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        await pilot.pause()
 
 
 async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -6,15 +6,28 @@ import io
 
 from rich.console import Console
 from sqlmodel import select
+from textual.command import CommandList, CommandPalette
+from textual.widgets import TextArea
 
 from curator_tui.cards.render import render_markdown
 from curator_tui.db import session_scope
 from curator_tui.models import Claim, Evidence, GoldStandardItem, Mechanism, Study
 from curator_tui.services.cards import load_card, load_claim
+from curator_tui.ui.screens.dialogs import TextDialog
 from curator_tui.ui.screens.main import MainScreen
 from curator_tui.ui.widgets.claim_list import ClaimList
+from curator_tui.undo import UNDO_DEPTH
 
-from .conftest import settle, type_text
+from .conftest import settle, type_text, wait_until
+
+
+def palette_choice(app) -> str:  # type: ignore[no-untyped-def]
+    """The text of the command palette's highlighted choice ("" while there is none)."""
+    if not isinstance(app.screen, CommandPalette):
+        return ""
+    choices = app.screen.query_one(CommandList)
+    option = choices.highlighted_option
+    return "" if option is None else str(getattr(option.prompt, "plain", option.prompt))
 
 
 def steps_of(engine, claim_id: int) -> list[list[str]]:  # type: ignore[no-untyped-def]
@@ -63,9 +76,18 @@ async def test_empty_step_is_refused_and_text_is_kept(seeded_library, make_app) 
         await type_text(pilot, "   ")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        # The dialog stays open with an error; nothing was written.
+        # The dialog stays open with an error and the text as typed; nothing was written.
+        assert isinstance(app.screen, TextDialog)
         assert "cannot be empty" in str(app.screen.query_one("#dialog-error").render())
+        assert app.screen.query_one("#dialog-text", TextArea).text == "   "
         assert steps_of(seeded_library, claim_id) == before
+        # The kept text goes on from there: what is typed next is added to it and saved.
+        await type_text(pilot, "Kept")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        after = [t.strip() for m in steps_of(seeded_library, claim_id) for t in m]
+        assert sorted(after) == sorted([*(t for m in before for t in m), "Kept"])
 
 
 async def test_promote_alternative(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
@@ -182,20 +204,62 @@ async def test_undo_a_step_delete(seeded_library, make_app) -> None:  # type: ig
         assert steps_of(seeded_library, claim_id) == before
 
 
-async def test_undo_is_fifty_deep(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
-    app = make_app(seeded_library)
-    async with app.run_test(size=(120, 40)) as pilot:
+async def test_undo_is_a_hundred_deep(empty_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    """UNDO_DEPTH + 3 distinct moves: ctrl+z reverses the newest UNDO_DEPTH, never the oldest 3.
+
+    One step walks down a long mechanism, one place per edit: after k edits it sits at
+    position k, so the library says exactly how many edits are left after the undos.
+    """
+    from curator_tui.services.claims import create_claim
+    from curator_tui.services.mechanisms import add_mechanism, add_step
+
+    assert UNDO_DEPTH == 100  # what the README and the ctrl+z tooltip promise
+    extra = 3
+    moves = UNDO_DEPTH + extra
+    with session_scope(empty_library) as session:
+        claim_id = create_claim(session, "A claim with a long mechanism")
+        mechanism_id = add_mechanism(session, claim_id, "Many small steps")
+        for n in range(moves + 2):
+            add_step(session, mechanism_id, f"Step {n}")
+    original = steps_of(empty_library, claim_id)[0]
+    walker = original[0]
+
+    def walker_on_screen() -> int:
+        return [s.text for s in app.screen.detail.mechanisms[0].steps].index(walker)
+
+    app = make_app(empty_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
-        claim_id = app.screen.detail.id
-        before = steps_of(seeded_library, claim_id)
         await pilot.press("2")
-        for _ in range(55):
+        editor = app.screen.query_one("#mechanism-editor")
+        first = app.screen.detail.mechanisms[0].steps[0]
+        editor.highlighted = [o.id for o in editor.options].index(f"step:{first.id}")
+        for n in range(1, moves + 1):
             await pilot.press("shift+down")
-            await settle(pilot)
-        for _ in range(55):
+            await wait_until(pilot, lambda n=n: walker_on_screen() == n, f"move {n} on screen")
+            await app.workers.wait_for_complete()
+        assert steps_of(empty_library, claim_id)[0].index(walker) == moves
+        for undone in range(1, UNDO_DEPTH + 1):
             await pilot.press("ctrl+z")
-            await settle(pilot)
-        assert steps_of(seeded_library, claim_id) == before
+            await wait_until(
+                pilot,
+                lambda undone=undone: walker_on_screen() == moves - undone,
+                f"undo {undone} on screen",
+            )
+            await app.workers.wait_for_complete()
+        # Exactly UNDO_DEPTH edits were undone: the three oldest moves are still in the library.
+        after = steps_of(empty_library, claim_id)[0]
+        assert after.index(walker) == extra
+        assert [t for t in after if t != walker] == original[1:]
+        # One more ctrl+z finds nothing left to undo and changes nothing.
+        await pilot.press("ctrl+z")
+        await wait_until(
+            pilot,
+            lambda: any("Nothing to undo" in str(n.message) for n in app._notifications),
+            "the 'Nothing to undo' notice",
+        )
+        await settle(pilot)
+        assert steps_of(empty_library, claim_id)[0] == after
 
 
 async def test_edit_statement_in_place_and_escape_asks(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
@@ -298,12 +362,23 @@ async def test_keys_can_be_remapped(seeded_library, make_app) -> None:  # type: 
     app = make_app(seeded_library, keys={"claims.new": "ctrl+n"})
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+        # The default key no longer creates a claim (nor opens anything).
         await pilot.press("n")
         await settle(pilot)
-        assert isinstance(app.screen, MainScreen)  # plain n no longer creates
+        assert isinstance(app.screen, MainScreen)
+        assert len(app.screen_stack) == 2  # the default screen and the main screen only
+        # The new key runs exactly "new claim": its dialog, and saving creates the claim.
         await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextDialog), "a dialog")
+        assert app.screen.title_text == "New claim: the statement"
+        await type_text(pilot, "Remapped keys create claims")
+        await pilot.press("ctrl+s")
         await settle(pilot)
-        assert not isinstance(app.screen, MainScreen)
+        assert isinstance(app.screen, MainScreen)
+    with session_scope(seeded_library) as session:
+        statements = [c.statement for c in session.exec(select(Claim)).all()]
+    assert len(statements) == 3
+    assert "Remapped keys create claims" in statements
 
 
 async def test_import_and_export_from_the_app(
@@ -345,23 +420,44 @@ async def test_palette_jumps_to_a_claim_and_runs_actions(seeded_library, make_ap
         await settle(pilot)
         first = app.screen.detail.id
         await pilot.press("ctrl+p")
-        await settle(pilot)
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
         await type_text(pilot, "vastus lateralis")
-        await settle(pilot)
-        await pilot.pause(0.3)
+        # The statement is cut short in the palette; the hit names the claim by its id.
+        with session_scope(seeded_library) as session:
+            target = session.exec(
+                select(Claim.id).where(Claim.statement.contains("vastus lateralis"))
+            ).one()
+        assert target != first
+        await wait_until(
+            pilot,
+            lambda: palette_choice(app).endswith(f"Go to claim {target}"),
+            f"claim {target} highlighted in the palette",
+        )
         await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, MainScreen) and app.screen.detail.id == target,
+            f"claim {target} on screen",
+        )
         await settle(pilot)
-        assert isinstance(app.screen, MainScreen)
         assert app.screen.detail.id != first
         assert "vastus lateralis" in app.screen.detail.statement
         # An action by name: "Preview" switches to the preview pane.
         await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
         await type_text(pilot, "Preview")
-        await settle(pilot)
-        await pilot.pause(0.3)
+        await wait_until(
+            pilot, lambda: palette_choice(app).startswith("Preview"), "Preview in the palette"
+        )
         await pilot.press("enter")
-        await settle(pilot)
-        assert app.screen.query_one("#tabs").active == "preview"
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, MainScreen)
+                and app.screen.query_one("#tabs").active == "preview"
+            ),
+            "the preview pane",
+        )
 
 
 async def test_edit_study_metadata(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
