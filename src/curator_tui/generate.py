@@ -34,6 +34,7 @@ from curator_tui import models  # noqa: F401  (registers the tables on SQLModel.
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
 from curator_tui.cards.render import render_markdown
 from curator_tui.cards.text import clean
+from curator_tui.delta import pack_full
 
 Progress = Callable[[int, int], None]
 
@@ -573,15 +574,27 @@ def _tables() -> dict[str, Table]:
     tables = SQLModel.metadata.tables
     return {
         name: tables[name]
-        for name in ("claim", "mechanism", "mechanismstep", "study", "evidence", "goldstandarditem")
+        for name in (
+            "claim",
+            "mechanism",
+            "mechanismstep",
+            "study",
+            "evidence",
+            "goldstandarditem",
+            "claim_revision",
+        )
     }
 
 
 def _next_ids(conn: Connection, tables: dict[str, Table]) -> dict[str, int]:
-    return {
+    ids = {
         name: int(conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1
         for name, table in tables.items()
     }
+    # Never the id of a deleted claim, whose history goes on (services/history.py).
+    deleted = conn.execute(select(func.max(tables["claim_revision"].c.claim_id))).scalar()
+    ids["claim"] = max(ids["claim"], int(deleted or 0) + 1)
+    return ids
 
 
 def _existing_studies(conn: Connection, study: Table, dois: list[str]) -> dict[str, int]:
@@ -717,11 +730,29 @@ def _insert_batch(
             .where(claim_table.c.id == bindparam("claim_id"))
             .values(markdown=bindparam("text"))
         )
+        texts = [render_markdown(card) for card in cards]
         conn.execute(
             store,
             [
-                {"claim_id": row["id"], "text": render_markdown(card)}
-                for row, card in zip(claims, cards, strict=True)
+                {"claim_id": row["id"], "text": text}
+                for row, text in zip(claims, texts, strict=True)
+            ],
+        )
+        # Each claim's first history entry, as the services record it (history.py).
+        conn.execute(
+            insert(tables["claim_revision"]),
+            [
+                {
+                    "claim_id": row["id"],
+                    "revision": 1,
+                    "at": row["created_at"],
+                    "author": "curator generate",
+                    "summary": "generated",
+                    "kind": "created",
+                    "full": True,
+                    "data": pack_full(text),
+                }
+                for row, text in zip(claims, texts, strict=True)
             ],
         )
 

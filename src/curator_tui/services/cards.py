@@ -342,13 +342,16 @@ def create_many(
     # rendering when a part is added would only undo that: they wait until the parts are
     # in. The full-text index takes the whole batch in one statement.
     with suspended_triggers(connection, BULK_INSERT_TRIGGERS) as suspended:
-        ids = insert_ids(
+        # Explicit ids: never the id of a deleted claim, whose history goes on.
+        first = history.next_claim_id(connection)
+        ids = list(range(first, first + len(cards)))
+        bulk_insert(
             connection,
             Claim,
-            ("statement", "synthesis", "created_at", "updated_at", "version", "markdown"),
+            ("id", "statement", "synthesis", "created_at", "updated_at", "version", "markdown"),
             [
-                (c.statement, c.synthesis, now, now, 1, text)
-                for c, text in zip(cards, texts, strict=True)
+                (claim_id, c.statement, c.synthesis, now, now, 1, text)
+                for claim_id, c, text in zip(ids, cards, texts, strict=True)
             ],
         )
         if FTS_INSERT_TRIGGER in suspended:
@@ -372,10 +375,15 @@ def create_from_card(
     *,
     overwrite_shared: bool = False,
     disagreements: list[StudyDisagreement] | None = None,
+    summary: str = "created the claim",
 ) -> int:
     """A new claim holding everything on the card; returns its id."""
     return create_many(
-        session, [card], overwrite_shared=overwrite_shared, disagreements=disagreements
+        session,
+        [card],
+        overwrite_shared=overwrite_shared,
+        disagreements=disagreements,
+        summaries=[summary],
     )[0]
 
 

@@ -14,7 +14,7 @@ from curator_tui.cards.text import clean, is_truncated
 from curator_tui.models import Claim, Evidence, Mechanism, MechanismStep, utcnow
 from curator_tui.services.common import fetch, mark_stale, required
 from curator_tui.services.errors import Conflict
-from curator_tui.services.history import record_deletion
+from curator_tui.services.history import next_claim_id, record_deletion
 from curator_tui.services.search import ClaimSearch, search_for
 
 Sort = Literal["updated", "statement", "id"]
@@ -39,7 +39,11 @@ class ClaimRow:
 
 def create_claim(session: Session, statement: str, synthesis: str = "") -> int:
     """Create a claim; returns its id."""
-    claim = Claim(statement=required(statement, "the claim statement"), synthesis=clean(synthesis))
+    claim = Claim(
+        id=next_claim_id(session.connection()),
+        statement=required(statement, "the claim statement"),
+        synthesis=clean(synthesis),
+    )
     session.add(claim)
     session.flush()
     assert claim.id is not None

@@ -219,6 +219,7 @@ class RestoreRevision(Edit):
 
     def run(self, session: Session) -> Applied:
         from curator_tui.cards.parse import parse_card
+        from curator_tui.services.card_studies import StudyDisagreement
         from curator_tui.services.cards import replace_from_card
 
         text = history.text_at(session, self.claim_id, self.revision)
@@ -227,9 +228,15 @@ class RestoreRevision(Edit):
         if before is None:
             session.add(Claim(id=self.claim_id, statement=card.statement))
             session.flush()
-        replace_from_card(session, self.claim_id, card, overwrite_shared=True)
+        # A study record other claims cite stays the library's, as on import: changing it
+        # here would change those claims too (its own edit does that, with its own undo).
+        kept: list[StudyDisagreement] = []
+        replace_from_card(session, self.claim_id, card, overwrite_shared=False, disagreements=kept)
         after = snapshots.version_of(session, self.claim_id)
         summary = f"restored revision {self.revision}"
+        if kept:
+            dois = ", ".join(sorted({k.doi for k in kept}))
+            summary += f" (kept the library's record of {dois}, which other claims cite)"
         inverse: Edit = (
             DeleteClaim(self.claim_id, expected_version=after)
             if before is None

@@ -78,6 +78,22 @@ def author_of(session: Session) -> str:
     return str(author) if author else login_name()
 
 
+def next_claim_id(connection: Any) -> int:
+    """The id for a new claim: never one a deleted claim had, whose history goes on.
+
+    SQLite gives a new row max(id) + 1, which reuses the id of the newest claim once it
+    is deleted; its history (and a later restore) would then mix two claims.
+    """
+    from curator_tui.models import Claim
+
+    highest = connection.execute(
+        sa_select(func.max(col(Claim.id))).union_all(
+            sa_select(func.max(col(ClaimRevision.claim_id)))
+        )
+    ).scalars()
+    return max((int(value) for value in highest if value is not None), default=0) + 1
+
+
 def note(session: Session, claim_id: int, summary: str, kind: str = "edited") -> None:
     """Name the change this transaction makes to a claim (the last note wins)."""
     session.info.setdefault(NOTES_KEY, {})[claim_id] = (summary, kind)

@@ -24,6 +24,7 @@ from curator_tui.cards.parse import (
 )
 from curator_tui.db import describe_db_error, session_scope
 from curator_tui.models import Claim
+from curator_tui.services import history
 from curator_tui.services.card_studies import StudyDisagreement
 from curator_tui.services.cards import create_from_card, create_many, replace_from_card
 from curator_tui.services.claims import find_by_statement
@@ -178,13 +179,18 @@ def _store(session: Session, item: _Parsed, replace: bool) -> FileResult:
         found: list[StudyDisagreement] = []
         if existing is None:
             claim_id = create_from_card(
-                session, card.card, overwrite_shared=replace, disagreements=found
+                session,
+                card.card,
+                overwrite_shared=replace,
+                disagreements=found,
+                summary=f"imported from {path}",
             )
             result.claim_ids.append(claim_id)
         elif replace:
             replace_from_card(
                 session, existing, card.card, overwrite_shared=True, disagreements=found
             )
+            history.note(session, existing, f"replaced from {path}", "replaced")
             result.claim_ids.append(existing)
             result.status = "replaced"
         else:
@@ -235,7 +241,11 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
         results[id(item)] = result
     found: list[StudyDisagreement] = []
     created = create_many(
-        session, list(new.values()), [markdown[st] for st in new], disagreements=found
+        session,
+        list(new.values()),
+        [markdown[st] for st in new],
+        disagreements=found,
+        summaries=[f"imported from {sources[st][0].path}" for st in new],
     )
     ids.update(zip(new, created, strict=True))
     statements = list(new)

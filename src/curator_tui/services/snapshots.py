@@ -15,9 +15,30 @@ from sqlalchemy import delete, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col
 
-from curator_tui.models import Claim, Evidence, GoldStandardItem, Mechanism, MechanismStep, utcnow
+from curator_tui.models import (
+    Claim,
+    Evidence,
+    GoldStandardItem,
+    Mechanism,
+    MechanismStep,
+    Study,
+    utcnow,
+)
 from curator_tui.services.common import mark_stale
 from curator_tui.services.errors import Conflict
+
+STUDY_RECORD = (
+    "title",
+    "authors",
+    "journal",
+    "year",
+    "volume",
+    "issue",
+    "pages",
+    "pmid",
+    "design",
+    "sample_size",
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +54,9 @@ class ClaimSnapshot:
     steps: tuple[tuple[int, int, int, str], ...]  # id, mechanism id, position, text
     evidence: tuple[tuple[int, int, str, str, int], ...]  # id, study id, stance, note, position
     gold: tuple[tuple[int, int, str, str], ...]  # id, position, design, description
+    # The records of the studies it cites: put back only where no other claim cites them
+    # (a record other claims share is changed by its own edit, with its own inverse).
+    studies: tuple[tuple[int, tuple[Any, ...]], ...] = ()
 
 
 def take(session: Session, claim_id: int) -> ClaimSnapshot | None:
@@ -93,9 +117,42 @@ def take(session: Session, claim_id: int) -> ClaimSnapshot | None:
             .order_by(col(GoldStandardItem.id))
         )
     )
-    return ClaimSnapshot(
-        claim_id, claim[0], claim[1], claim[2], claim[3], mechanisms, steps, evidence, gold
+    study_ids = sorted({row[1] for row in evidence})
+    records = tuple(
+        (row[0], tuple(row[1:]))
+        for row in session.execute(
+            sa_select(col(Study.id), *(col(getattr(Study, f)) for f in STUDY_RECORD))
+            .where(col(Study.id).in_(study_ids))
+            .order_by(col(Study.id))
+        )
     )
+    return ClaimSnapshot(
+        claim_id,
+        claim[0],
+        claim[1],
+        claim[2],
+        claim[3],
+        mechanisms,
+        steps,
+        evidence,
+        gold,
+        records,
+    )
+
+
+def _put_records(session: Session, snapshot: ClaimSnapshot) -> None:
+    """The cited studies' records as they were, where no other claim cites them."""
+    for study_id, values in snapshot.studies:
+        shared = session.execute(
+            sa_select(col(Evidence.id)).where(
+                col(Evidence.study_id) == study_id, col(Evidence.claim_id) != snapshot.claim_id
+            )
+        ).first()
+        study = session.get(Study, study_id)
+        if shared is None and study is not None:
+            for name, value in zip(STUDY_RECORD, values, strict=True):
+                setattr(study, name, value)
+            session.add(study)
 
 
 def version_of(session: Session, claim_id: int) -> int | None:
@@ -181,6 +238,7 @@ def put(session: Session, snapshot: ClaimSnapshot, expected_version: int | None)
     for table, values in rows:
         if values:
             session.execute(insert(table), values)
+    _put_records(session, snapshot)
     mark_stale(session, [claim_id])
     session.flush()
     return version
