@@ -253,13 +253,9 @@ async def test_undo_is_a_hundred_deep(empty_library, make_app) -> None:  # type:
         assert [t for t in after if t != walker] == original[1:]
         # One more ctrl+z finds nothing left to undo and changes nothing.
         await pilot.press("ctrl+z")
-        await wait_until(
-            pilot,
-            lambda: any("Nothing to undo" in str(n.message) for n in app._notifications),
-            "the 'Nothing to undo' notice",
-        )
         await settle(pilot)
         assert steps_of(empty_library, claim_id)[0] == after
+        assert any("Nothing to undo" in str(n.message) for n in app._notifications)
 
 
 async def test_edit_statement_in_place_and_escape_asks(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
