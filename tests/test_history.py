@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from curator_tui.db import open_library, session_scope
-from curator_tui.delta import pack_delta, pack_full, unpack_delta, unpack_full
+from curator_tui.delta import (
+    apply_to_tokens,
+    pack_delta,
+    pack_full,
+    tokens_of,
+    unpack_delta,
+    unpack_full,
+)
 from curator_tui.services import claims, history, mechanisms
 from curator_tui.services.rendered import iter_markdown
 
@@ -23,11 +31,40 @@ def test_a_delta_gives_back_the_new_text_exactly(old: list[str], new: list[str],
     assert unpack_full(pack_full(b)) == b
 
 
+@given(st.lists(st.tuples(lines, st.booleans()), min_size=1, max_size=6))
+def test_a_chain_of_deltas_applied_as_tokens_gives_each_text(
+    versions: list[tuple[list[str], bool]],
+) -> None:
+    texts = ["\n".join(parts) + ("\n" if end else "") for parts, end in versions]
+    tokens = tokens_of(texts[0])
+    for old, new in itertools.pairwise(texts):
+        tokens = apply_to_tokens(tokens, pack_delta(old, new))
+        assert "".join(tokens) == new
+        assert tokens == tokens_of(new)
+
+
 def test_a_one_line_edit_of_a_card_costs_a_few_dozen_bytes() -> None:
     card = (Path(__file__).parents[1] / "data" / "card-rir-vs-failure.txt").read_text()
     edited = card.replace("Over eight weeks", "Over nine weeks", 1)
     assert edited != card
     assert len(pack_delta(card, edited)) < 120 < len(pack_full(card))
+
+
+def test_a_moved_step_or_study_is_copied_from_where_it_was() -> None:
+    from curator_tui.cards.parse import parse_card
+    from curator_tui.cards.render import render_markdown
+
+    source = (Path(__file__).parents[1] / "data" / "card-rir-vs-failure.txt").read_text()
+    card = render_markdown(parse_card(source, "card").card)
+    lines = card.split("\n")
+    first = next(i for i, line in enumerate(lines) if line.startswith("1. "))
+    second = first + 1
+    assert lines[second].startswith("2. ")
+    moved = list(lines)
+    moved[first], moved[second] = "1." + lines[second][2:], "2." + lines[first][2:]
+    edited = "\n".join(moved)
+    assert unpack_delta(card, pack_delta(card, edited)) == edited
+    assert len(pack_delta(card, edited)) < 60  # the line itself is ~200 bytes
 
 
 def test_each_change_is_an_entry_with_author_summary_and_text(tmp_path: Path) -> None:

@@ -1,11 +1,13 @@
 """Compact, exact deltas between two versions of a text (the history's storage).
 
-A delta is a list of operations over the old text's words (runs of non-space, runs of
-space): ``[start, end]`` copies old words ``start:end``; a string inserts itself. Words,
-not lines: a card's paragraph is one long line, and changing one word of it should not
-store the paragraph again. It is stored as compressed JSON, with a
-preset dictionary of the card's boilerplate, so a one-line edit of a card costs a few
-dozen bytes. Pure functions: no database.
+A delta is a list of operations over the old text's tokens: ``[start, end]`` copies old
+tokens ``start:end``; a string inserts itself. A token is a word with the spaces after it,
+or a run of spaces, never crossing a line end (so one regex over the whole text and one
+over each line give the same tokens). Tokens, not lines: a card's paragraph is one long
+line, and changing one word of it should not store the paragraph again. A line that moved
+(a step moved up, a study whose stance flipped) is copied from where it was, its list
+number aside. Stored as compressed JSON with a preset dictionary of the card's
+boilerplate, so a one-word edit of a card costs a few dozen bytes. Pure: no database.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 import re
 import zlib
 
-# Text that most cards share: zlib finds it here instead of in the (short) delta itself.
+# Text that most cards share: deflate finds it here instead of in the (short) delta itself.
 _ZDICT = (
     b"## Mechanism\n\n*Synthesis from  studies*\n\n### Most probable mechanism\n\n"
     b"### Alternative mechanisms\n\n## Evidence\n\n### Supporting ()\n\n### Contradicting ()\n\n"
@@ -24,20 +26,20 @@ _ZDICT = (
 )
 
 Op = list[int] | str
-_WORD = re.compile(r"\S+|\s+")
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text)
+_TOKEN = re.compile(r"[^\s]+[^\S\n]*\n?|[^\S\n]*\n|[^\S\n]+")
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")
+# A list item's number or bullet: a moved line is matched without it.
+_MARKER = re.compile(r"(?:\d+\.|-)[^\S\n]+")
+_MOVED_MIN = 24  # shorter lines are cheaper stored than pointed at
 
 
 def _compress(data: bytes) -> bytes:
-    packer = zlib.compressobj(level=9, zdict=_ZDICT)
+    packer = zlib.compressobj(level=9, wbits=-15, zdict=_ZDICT)
     return packer.compress(data) + packer.flush()
 
 
 def _decompress(blob: bytes) -> bytes:
-    unpacker = zlib.decompressobj(zdict=_ZDICT)
+    unpacker = zlib.decompressobj(wbits=-15, zdict=_ZDICT)
     return unpacker.decompress(blob) + unpacker.flush()
 
 
@@ -51,35 +53,78 @@ def unpack_full(blob: bytes) -> str:
     return _decompress(blob).decode("utf-8")
 
 
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def _body(line: str) -> tuple[str, str]:
+    """(list marker, rest) of a line; the marker is empty for other lines."""
+    marker = _MARKER.match(line)
+    return (marker.group(), line[marker.end() :]) if marker else ("", line)
+
+
 def diff_ops(old: str, new: str) -> list[Op]:
     """The operations that turn ``old`` into ``new``.
 
-    Lines are matched first (fast); only the lines that changed are matched word by word.
+    Lines are matched first (fast); a changed line is copied from where it was if it
+    moved, else matched word by word against the lines it replaced.
     """
-    a_lines = old.splitlines(keepends=True)
-    b_lines = new.splitlines(keepends=True)
-    a_words = [_words(line) for line in a_lines]
-    b_words = [_words(line) for line in b_lines]
+    a_lines = _LINE.findall(old)
+    b_lines = _LINE.findall(new)
+    a_tokens = [_tokens(line) for line in a_lines]
     offsets = [0]
-    for words in a_words:
-        offsets.append(offsets[-1] + len(words))
+    for tokens in a_tokens:
+        offsets.append(offsets[-1] + len(tokens))
+    moved: dict[str, int] = {}
+    for index, line in enumerate(a_lines):
+        marker, rest = _body(line)
+        if len(rest) >= _MOVED_MIN:
+            moved.setdefault(rest, index)
     ops: list[Op] = []
     lines = difflib.SequenceMatcher(None, a_lines, b_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in lines.get_opcodes():
         if tag == "equal":
             _copy(ops, offsets[i1], offsets[i2])
-        elif tag == "insert" or (tag == "replace" and i2 - i1 > 50):
-            _insert(ops, "".join(b_lines[j1:j2]))
-        elif tag == "replace":
-            a = [w for words in a_words[i1:i2] for w in words]
-            b = [w for words in b_words[j1:j2] for w in words]
-            matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-            for wtag, k1, k2, m1, m2 in matcher.get_opcodes():
-                if wtag == "equal":
-                    _copy(ops, offsets[i1] + k1, offsets[i1] + k2)
-                elif m2 > m1:
-                    _insert(ops, "".join(b[m1:m2]))
+            continue
+        pending: list[str] = []
+        for line in b_lines[j1:j2]:
+            marker, rest = _body(line)
+            source = moved.get(rest) if len(rest) >= _MOVED_MIN else None
+            if source is None:
+                pending.append(line)
+                continue
+            _words_against(ops, pending, a_tokens, offsets, i1, i2)
+            pending = []
+            # The old line's own marker is its first token(s): copy only what follows it.
+            skip = len(_tokens(_body(a_lines[source])[0]))
+            _insert(ops, marker)
+            _copy(ops, offsets[source] + skip, offsets[source + 1])
+        _words_against(ops, pending, a_tokens, offsets, i1, i2)
     return ops
+
+
+def _words_against(
+    ops: list[Op],
+    lines: list[str],
+    a_tokens: list[list[str]],
+    offsets: list[int],
+    i1: int,
+    i2: int,
+) -> None:
+    """New ``lines`` as copies and insertions against old lines ``i1:i2``, word by word."""
+    if not lines:
+        return
+    if i2 == i1 or i2 - i1 > 50:
+        _insert(ops, "".join(lines))
+        return
+    a = [token for tokens in a_tokens[i1:i2] for token in tokens]
+    b = _tokens("".join(lines))
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, k1, k2, m1, m2 in matcher.get_opcodes():
+        if tag == "equal":
+            _copy(ops, offsets[i1] + k1, offsets[i1] + k2)
+        elif m2 > m1:
+            _insert(ops, "".join(b[m1:m2]))
 
 
 def _copy(ops: list[Op], start: int, end: int) -> None:
@@ -99,15 +144,35 @@ def _insert(ops: list[Op], text: str) -> None:
 
 def apply_ops(old: str, ops: list[Op]) -> str:
     """``new`` from ``old`` and the operations ``diff_ops(old, new)`` gave."""
-    a = [word for line in old.splitlines(keepends=True) for word in _words(line)]
+    a = _tokens(old)
     out: list[str] = []
     for op in ops:
         if isinstance(op, str):
             out.append(op)
         else:
-            start, end = op
-            out.extend(a[start:end])
+            out.extend(a[op[0] : op[1]])
     return "".join(out)
+
+
+def tokens_of(text: str) -> list[str]:
+    """The text as the tokens a delta's copies count in."""
+    return _tokens(text)
+
+
+def apply_to_tokens(old: list[str], blob: bytes) -> list[str]:
+    """The new text's tokens from the old one's and a packed delta.
+
+    Exact without joining and splitting again: a delta's pieces are always whole tokens
+    of the new text (copies are matched tokens; insertions are runs of them), and a token
+    that ends without a space can only end the text. A chain of deltas stays in tokens.
+    """
+    out: list[str] = []
+    for op in json.loads(_decompress(blob).decode("utf-8")):
+        if isinstance(op, str):
+            out.extend(_tokens(op))
+        else:
+            out.extend(old[op[0] : op[1]])
+    return out
 
 
 def pack_delta(old: str, new: str) -> bytes:

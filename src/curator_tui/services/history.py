@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from curator_tui.delta import pack_delta, pack_full, unpack_delta, unpack_full
+from curator_tui.delta import apply_to_tokens, pack_delta, pack_full, tokens_of, unpack_full
 from curator_tui.models import ClaimRevision, utcnow
 from curator_tui.services.errors import NotFound
 
@@ -99,26 +99,33 @@ def note(session: Session, claim_id: int, summary: str, kind: str = "edited") ->
     session.info.setdefault(NOTES_KEY, {})[claim_id] = (summary, kind)
 
 
+_LAST_FULL = (
+    sa_select(func.max(col(ClaimRevision.revision)))
+    .where(col(ClaimRevision.claim_id) == bindparam("claim"), col(ClaimRevision.full))
+    .scalar_subquery()
+)
+# Built once: every recorded change reads the claim's chain from its last whole text.
+_CHAIN = (
+    sa_select(col(ClaimRevision.revision), col(ClaimRevision.full), col(ClaimRevision.data))
+    .where(
+        col(ClaimRevision.claim_id) == bindparam("claim"),
+        col(ClaimRevision.revision) >= _LAST_FULL,
+    )
+    .order_by(col(ClaimRevision.revision))
+)
+
+
 def _chain(session: Session, claim_id: int) -> list[tuple[int, bool, bytes]]:
     """The claim's revisions from its last whole text on: (revision, full, data)."""
-    last_full = (
-        sa_select(func.max(col(ClaimRevision.revision)))
-        .where(col(ClaimRevision.claim_id) == claim_id, col(ClaimRevision.full))
-        .scalar_subquery()
-    )
-    query = (
-        sa_select(col(ClaimRevision.revision), col(ClaimRevision.full), col(ClaimRevision.data))
-        .where(col(ClaimRevision.claim_id) == claim_id, col(ClaimRevision.revision) >= last_full)
-        .order_by(col(ClaimRevision.revision))
-    )
-    return [(row[0], bool(row[1]), bytes(row[2])) for row in session.execute(query)]
+    rows = session.connection().execute(_CHAIN, {"claim": claim_id})
+    return [(row[0], bool(row[1]), bytes(row[2])) for row in rows]
 
 
 def _text_of(chain: Sequence[tuple[int, bool, bytes]]) -> str:
-    text = ""
+    tokens: list[str] = []
     for _, full, data in chain:
-        text = unpack_full(data) if full else unpack_delta(text, data)
-    return text
+        tokens = tokens_of(unpack_full(data)) if full else apply_to_tokens(tokens, data)
+    return "".join(tokens)
 
 
 def latest(session: Session, claim_id: int) -> tuple[int, str, int] | None:
@@ -130,9 +137,15 @@ def latest(session: Session, claim_id: int) -> tuple[int, str, int] | None:
 
 
 def _append(
-    session: Session, claim_id: int, text: str, summary: str, kind: str, author: str
+    session: Session,
+    claim_id: int,
+    text: str,
+    summary: str,
+    kind: str,
+    author: str,
+    previous: tuple[int, str, int] | None,
 ) -> None:
-    previous = latest(session, claim_id)
+    """Append the claim's next revision; ``previous``: what ``latest`` says now."""
     if previous is None:
         revision, full, data = 1, True, pack_full(text)
     else:
@@ -169,14 +182,15 @@ def record_changes(session: Session, texts: Mapping[int, str]) -> None:
             kind = "created" if kind == "edited" else kind
         elif previous[1] == text and claim_id not in notes:
             continue  # nothing a reader could see changed, and nobody said it did
-        _append(session, claim_id, text, summary, kind, author)
+        _append(session, claim_id, text, summary, kind, author, previous)
     session.flush()
 
 
 def record_deletion(session: Session, claim_id: int, text: str, summary: str) -> None:
     """Append the deletion of a claim, holding the text it had (to restore it from)."""
     session.info.get(NOTES_KEY, {}).pop(claim_id, None)
-    _append(session, claim_id, text, summary, "deleted", author_of(session))
+    previous = latest(session, claim_id)
+    _append(session, claim_id, text, summary, "deleted", author_of(session), previous)
     session.flush()
 
 
@@ -226,7 +240,7 @@ def revisions(session: Session, claim_id: int) -> list[RevisionInfo]:
         .where(col(ClaimRevision.claim_id) == claim_id)
         .order_by(col(ClaimRevision.revision).desc())
     )
-    return [_info(row) for row in session.execute(query)]
+    return [_info(row) for row in session.connection().execute(query)]
 
 
 def deleted_claims(session: Session) -> list[RevisionInfo]:
@@ -254,7 +268,7 @@ def deleted_claims(session: Session) -> list[RevisionInfo]:
         )
         .order_by(col(ClaimRevision.at).desc(), col(ClaimRevision.claim_id).desc())
     )
-    return [_info(row) for row in session.execute(query)]
+    return [_info(row) for row in session.connection().execute(query)]
 
 
 def text_at(session: Session, claim_id: int, revision: int) -> str:
@@ -277,7 +291,7 @@ def text_at(session: Session, claim_id: int, revision: int) -> str:
         )
         .order_by(col(ClaimRevision.revision))
     )
-    chain = [(row[0], bool(row[1]), bytes(row[2])) for row in session.execute(query)]
+    chain = [(row[0], bool(row[1]), bytes(row[2])) for row in session.connection().execute(query)]
     if not chain or chain[-1][0] != revision:
         raise NotFound(f"claim {claim_id} has no revision {revision}")
     return _text_of(chain)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import bindparam, delete, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col
 
@@ -59,73 +59,69 @@ class ClaimSnapshot:
     studies: tuple[tuple[int, tuple[Any, ...]], ...] = ()
 
 
+# Built once: an edit takes a snapshot before it runs, so this is on every edit's path.
+_CLAIM = sa_select(
+    col(Claim.version), col(Claim.statement), col(Claim.synthesis), col(Claim.created_at)
+).where(col(Claim.id) == bindparam("claim"))
+_MECHANISMS = (
+    sa_select(col(Mechanism.id), col(Mechanism.rank), col(Mechanism.summary))
+    .where(col(Mechanism.claim_id) == bindparam("claim"))
+    .order_by(col(Mechanism.id))
+)
+_STEPS = (
+    sa_select(
+        col(MechanismStep.id),
+        col(MechanismStep.mechanism_id),
+        col(MechanismStep.position),
+        col(MechanismStep.text),
+    )
+    .join(Mechanism, col(Mechanism.id) == col(MechanismStep.mechanism_id))
+    .where(col(Mechanism.claim_id) == bindparam("claim"))
+    .order_by(col(MechanismStep.id))
+)
+_EVIDENCE = (
+    sa_select(
+        col(Evidence.id),
+        col(Evidence.study_id),
+        col(Evidence.stance),
+        col(Evidence.note),
+        col(Evidence.position),
+    )
+    .where(col(Evidence.claim_id) == bindparam("claim"))
+    .order_by(col(Evidence.id))
+)
+_GOLD = (
+    sa_select(
+        col(GoldStandardItem.id),
+        col(GoldStandardItem.position),
+        col(GoldStandardItem.design),
+        col(GoldStandardItem.description),
+    )
+    .where(col(GoldStandardItem.claim_id) == bindparam("claim"))
+    .order_by(col(GoldStandardItem.id))
+)
+_RECORDS = (
+    sa_select(col(Study.id), *(col(getattr(Study, name)) for name in STUDY_RECORD))
+    .join(Evidence, col(Evidence.study_id) == col(Study.id))
+    .where(col(Evidence.claim_id) == bindparam("claim"))
+    .order_by(col(Study.id))
+)
+
+
 def take(session: Session, claim_id: int) -> ClaimSnapshot | None:
     """The claim's rows now (None: there is no such claim)."""
     session.flush()
-    claim = session.execute(
-        sa_select(
-            col(Claim.version), col(Claim.statement), col(Claim.synthesis), col(Claim.created_at)
-        ).where(col(Claim.id) == claim_id)
-    ).first()
+    connection = session.connection()
+    where = {"claim": claim_id}
+    claim = connection.execute(_CLAIM, where).first()
     if claim is None:
         return None
-    mechanisms = tuple(
-        (row[0], row[1], row[2])
-        for row in session.execute(
-            sa_select(col(Mechanism.id), col(Mechanism.rank), col(Mechanism.summary))
-            .where(col(Mechanism.claim_id) == claim_id)
-            .order_by(col(Mechanism.id))
-        )
-    )
-    steps = tuple(
-        (row[0], row[1], row[2], row[3])
-        for row in session.execute(
-            sa_select(
-                col(MechanismStep.id),
-                col(MechanismStep.mechanism_id),
-                col(MechanismStep.position),
-                col(MechanismStep.text),
-            )
-            .where(col(MechanismStep.mechanism_id).in_([m[0] for m in mechanisms]))
-            .order_by(col(MechanismStep.id))
-        )
-    )
-    evidence = tuple(
-        (row[0], row[1], row[2], row[3], row[4])
-        for row in session.execute(
-            sa_select(
-                col(Evidence.id),
-                col(Evidence.study_id),
-                col(Evidence.stance),
-                col(Evidence.note),
-                col(Evidence.position),
-            )
-            .where(col(Evidence.claim_id) == claim_id)
-            .order_by(col(Evidence.id))
-        )
-    )
-    gold = tuple(
-        (row[0], row[1], row[2], row[3])
-        for row in session.execute(
-            sa_select(
-                col(GoldStandardItem.id),
-                col(GoldStandardItem.position),
-                col(GoldStandardItem.design),
-                col(GoldStandardItem.description),
-            )
-            .where(col(GoldStandardItem.claim_id) == claim_id)
-            .order_by(col(GoldStandardItem.id))
-        )
-    )
-    study_ids = sorted({row[1] for row in evidence})
-    records = tuple(
-        (row[0], tuple(row[1:]))
-        for row in session.execute(
-            sa_select(col(Study.id), *(col(getattr(Study, f)) for f in STUDY_RECORD))
-            .where(col(Study.id).in_(study_ids))
-            .order_by(col(Study.id))
-        )
-    )
+    # Rows as plain tuples, in the shapes ClaimSnapshot documents.
+    mechanisms: Any = tuple(tuple(r) for r in connection.execute(_MECHANISMS, where))
+    steps: Any = tuple(tuple(r) for r in connection.execute(_STEPS, where))
+    evidence: Any = tuple(tuple(r) for r in connection.execute(_EVIDENCE, where))
+    gold: Any = tuple(tuple(r) for r in connection.execute(_GOLD, where))
+    records = tuple((r[0], tuple(r[1:])) for r in connection.execute(_RECORDS, where))
     return ClaimSnapshot(
         claim_id,
         claim[0],
@@ -143,11 +139,15 @@ def take(session: Session, claim_id: int) -> ClaimSnapshot | None:
 def _put_records(session: Session, snapshot: ClaimSnapshot) -> None:
     """The cited studies' records as they were, where no other claim cites them."""
     for study_id, values in snapshot.studies:
-        shared = session.execute(
-            sa_select(col(Evidence.id)).where(
-                col(Evidence.study_id) == study_id, col(Evidence.claim_id) != snapshot.claim_id
+        shared = (
+            session.connection()
+            .execute(
+                sa_select(col(Evidence.id)).where(
+                    col(Evidence.study_id) == study_id, col(Evidence.claim_id) != snapshot.claim_id
+                )
             )
-        ).first()
+            .first()
+        )
         study = session.get(Study, study_id)
         if shared is None and study is not None:
             for name, value in zip(STUDY_RECORD, values, strict=True):
@@ -158,9 +158,11 @@ def _put_records(session: Session, snapshot: ClaimSnapshot) -> None:
 def version_of(session: Session, claim_id: int) -> int | None:
     """The claim's version now (None: deleted)."""
     session.flush()
-    return session.execute(
-        sa_select(col(Claim.version)).where(col(Claim.id) == claim_id)
-    ).scalar_one_or_none()
+    return (
+        session.connection()
+        .execute(sa_select(col(Claim.version)).where(col(Claim.id) == claim_id))
+        .scalar_one_or_none()
+    )
 
 
 def put(session: Session, snapshot: ClaimSnapshot, expected_version: int | None) -> int:
@@ -178,7 +180,7 @@ def put(session: Session, snapshot: ClaimSnapshot, expected_version: int | None)
         raise Conflict(f"claim {claim_id} was changed elsewhere since (it is {what})")
     session.expunge_all()  # the identity map must not keep rows deleted below
     if now is None:
-        session.execute(
+        session.connection().execute(
             insert(Claim).values(
                 id=claim_id,
                 statement=snapshot.statement,
@@ -196,7 +198,7 @@ def put(session: Session, snapshot: ClaimSnapshot, expected_version: int | None)
         claim.updated_at, claim.version = utcnow(), version
         session.add(claim)
         for model in (Mechanism, Evidence, GoldStandardItem):
-            session.execute(delete(model).where(col(model.claim_id) == claim_id))
+            session.connection().execute(delete(model).where(col(model.claim_id) == claim_id))
     session.flush()
     rows: tuple[tuple[type[SQLModel], list[dict[str, Any]]], ...] = (
         (
@@ -237,7 +239,7 @@ def put(session: Session, snapshot: ClaimSnapshot, expected_version: int | None)
     )
     for table, values in rows:
         if values:
-            session.execute(insert(table), values)
+            session.connection().execute(insert(table), values)
     _put_records(session, snapshot)
     mark_stale(session, [claim_id])
     session.flush()
