@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 from pathlib import Path
 
-from .conftest import Tmux, curator_argv, run_curator
+from .conftest import Tmux, curator_argv, poll, run_curator
 
 
 def app_env(tmp_path: Path) -> dict[str, str]:
@@ -80,3 +82,155 @@ def test_sample_library_at_80x24_starts_and_quits_cleanly(
     assert "Error" not in after
     # The terminal was given back: the app's screen (alternate buffer) is gone.
     assert "Claims (2)" not in after and "Over eight weeks" not in after
+
+
+# --- nothing typed is lost on the way out ----------------------------------------------
+
+
+def app_pid(tmux: Tmux) -> int:
+    """The app's process: the one child of the shell that runs it in the pane."""
+    shell = int(tmux.tmux("display-message", "-p", "-t", tmux.SESSION, "#{pane_pid}").stdout)
+    children = poll(
+        lambda: Path(f"/proc/{shell}/task/{shell}/children").read_text().split(),
+        timeout=10,
+        what="the app's process",
+    )
+    return int(children[0])  # type: ignore[index]
+
+
+def gone(pid: int) -> bool:
+    """Whether a process has ended (or is a zombie nobody has reaped yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] == "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def statement(db: Path) -> str:
+    """The statement of the claim the app starts on (the first by statement: "Over eight…")."""
+    rows = json.loads(run_curator("list", "--json", "--db", db).stdout)
+    return str(min(rows, key=lambda r: r["statement"])["statement"])
+
+
+def start_on_sample(tmux: Tmux, tmp_path: Path, data_dir: Path) -> Path:
+    """The sample library in the app at 80x24, settled on the first claim."""
+    db = tmp_path / "library.db"
+    if not db.exists():
+        run_curator("import", data_dir, "--db", db)
+    tmux.start([*curator_argv(), "--db", str(db)], width=80, height=24, env=app_env(tmp_path))
+    tmux.wait_for("Claims (2)", "MOST PROBABLE", "n New")
+    return db
+
+
+def assert_fits(screen: str) -> None:
+    lines = screen.rstrip("\n").splitlines()
+    assert len(lines) <= 24 and all(len(line) <= 80 for line in lines), screen
+    assert "Traceback" not in screen
+
+
+def test_ctrl_q_with_unsaved_text_asks_and_saves(
+    tmux: Tmux, tmp_path: Path, data_dir: Path
+) -> None:
+    db = start_on_sample(tmux, tmp_path, data_dir)
+    before = statement(db)
+    tmux.keys("1")
+    tmux.type(" Typed in tmux")
+    tmux.wait_for("Typed in tmux")
+    tmux.keys("C-q")
+    screen = tmux.wait_for("Quit with unsaved text?", "Typed in tmux", "Save (s)", "Cancel (c)")
+    assert "Discard (d)" in screen
+    assert_fits(screen)
+    assert tmux.dead() is None
+    tmux.keys("s")
+    assert tmux.wait_exit() == 0
+    assert statement(db) == before + " Typed in tmux"
+
+
+def test_sigterm_with_unsaved_text_asks(tmux: Tmux, tmp_path: Path, data_dir: Path) -> None:
+    db = start_on_sample(tmux, tmp_path, data_dir)
+    before = statement(db)
+    pid = app_pid(tmux)
+    tmux.keys("1")
+    tmux.type(" KillTyped")
+    tmux.wait_for("KillTyped")
+    os.kill(pid, signal.SIGTERM)
+    tmux.wait_for("Quit with unsaved text?", "Save (s)")
+    tmux.keys("c")  # stay: the text is still there, unsaved
+    poll(
+        lambda: "Quit with unsaved" not in (screen := tmux.capture()) and "KillTyped" in screen,
+        timeout=20,
+        what="the question gone, the text still there",
+    )
+    assert tmux.dead() is None and not gone(pid)
+    os.kill(pid, signal.SIGTERM)
+    tmux.wait_for("Quit with unsaved text?", "Discard (d)")
+    tmux.keys("d")
+    assert tmux.wait_exit() == 0
+    assert statement(db) == before
+    # Nothing unsaved: SIGTERM quits at once, and the terminal is given back.
+    tmux.tmux("kill-server", check=False)
+    tmux.status_file.unlink(missing_ok=True)
+    start_on_sample(tmux, tmp_path, data_dir)
+    os.kill(app_pid(tmux), signal.SIGTERM)
+    assert tmux.wait_exit() == 0
+    assert "Claims (2)" not in tmux.capture()
+
+
+def test_hangup_keeps_a_draft_that_the_next_start_restores(
+    tmux: Tmux, tmp_path: Path, data_dir: Path
+) -> None:
+    db = start_on_sample(tmux, tmp_path, data_dir)
+    drafts = tmp_path / "library.db.drafts.json"
+    before = statement(db)
+    pid = app_pid(tmux)
+    tmux.keys("1")
+    tmux.type(" HangupTyped")
+    tmux.wait_for("HangupTyped")
+    # The terminal goes away (a closed SSH session): the pane's processes get SIGHUP.
+    tmux.tmux("kill-session", "-t", tmux.SESSION)
+    poll(lambda: gone(pid), timeout=20, what="the app to end on SIGHUP")
+    assert drafts.exists()
+    assert statement(db) == before
+
+    tmux.status_file.unlink(missing_ok=True)
+    tmux.start([*curator_argv(), "--db", str(db)], width=80, height=24, env=app_env(tmp_path))
+    screen = tmux.wait_for("ended with unsaved text", "HangupTyped", "Restore (r)")
+    assert_fits(screen)
+    tmux.keys("r")
+    poll(
+        lambda: "Restore (r)" not in (screen := tmux.capture()) and "HangupTyped" in screen,
+        timeout=20,
+        what="the text back in the claim pane",
+    )
+    assert not drafts.exists()
+    tmux.keys("C-s")
+    poll(lambda: statement(db) == before + " HangupTyped", timeout=20, what="the save")
+    tmux.keys("C-q")
+    assert tmux.wait_exit() == 0
+
+
+def test_export_asks_before_replacing_a_file(tmux: Tmux, tmp_path: Path, data_dir: Path) -> None:
+    start_on_sample(tmux, tmp_path, data_dir)
+    notes = tmp_path / "notes.md"
+    notes.write_bytes(b"My notes, not a card\n")
+    tmux.keys("x")
+    tmux.wait_for("Export this claim's Markdown to")
+    tmux.keys("C-u")  # the suggested path goes; ours is typed
+    tmux.type(str(notes))
+    tmux.keys("Enter")
+    screen = tmux.wait_for("already exists", "Overwrite (y)", "Cancel (n)")
+    assert_fits(screen)
+    tmux.keys("n")
+    tmux.wait_for("Not exported")
+    assert notes.read_bytes() == b"My notes, not a card\n"
+    tmux.keys("x")
+    tmux.wait_for("Export this claim's Markdown to")
+    tmux.keys("C-u")
+    tmux.type(str(notes))
+    tmux.keys("Enter")
+    tmux.wait_for("already exists", "Overwrite (y)")
+    tmux.keys("y")
+    tmux.wait_for("Exported to")
+    assert notes.read_text(encoding="utf-8").startswith("# ")
+    tmux.keys("C-q")
+    assert tmux.wait_exit() == 0

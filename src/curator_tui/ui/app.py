@@ -1,20 +1,73 @@
-"""The curator-tui application: the library, its keys and its command palette."""
+"""The curator-tui application: the library, its keys and its command palette.
+
+Nothing typed is lost on the way out: quitting (ctrl+q, the palette, SIGTERM) with unsaved
+text asks first; a hang-up (SIGHUP: the terminal is gone, nobody can answer) writes the
+text to a drafts file, which the next start offers to restore.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
+import os
+import signal
+import threading
 from collections.abc import Iterable
 from functools import partial
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import WorkerState
 
 from curator_tui.config import Config, ConfigError, load_config
 from curator_tui.ui.commands import ClaimJumpProvider
+from curator_tui.ui.drafts import (
+    Draft,
+    HoldsText,
+    drafts_path_for,
+    read_drafts,
+    remove_drafts,
+    write_drafts,
+)
+from curator_tui.ui.screens.dialogs import Choice, ChoiceDialog
 from curator_tui.ui.screens.help import HelpScreen, binding_groups
 from curator_tui.ui.screens.main import MainScreen
+
+QUIT_CHOICES = [
+    Choice("s", "Save", "primary"),
+    Choice("d", "Discard", "error"),
+    Choice("c", "Cancel"),
+]
+RESTORE_CHOICES = [Choice("r", "Restore", "primary"), Choice("d", "Discard", "error")]
+# The groups of workers that write what the curator saved.
+SAVING_GROUPS = ("edit", "io")
+
+
+def _detach_from_terminal() -> None:
+    """Point stdin, stdout and stderr at /dev/null, the terminal being gone.
+
+    Textual's shutdown writes to the terminal and restores its modes; on a hung-up
+    terminal those writes fail and the shutdown waited forever on its output thread
+    (seen under tmux kill-session). Should anything still hang, the process ends
+    anyway a few seconds later: the drafts are already on disk.
+    """
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.close(null)
+    watchdog = threading.Timer(5.0, os._exit, args=(128 + signal.SIGHUP,))
+    watchdog.daemon = True
+    watchdog.start()
+
+
+def _listing(drafts: list[Draft]) -> str:
+    """The drafts, one line each."""
+    return "\n".join(f"• {draft.describe()}" for draft in drafts)
 
 
 class CuratorApp(App[None]):
@@ -30,7 +83,7 @@ class CuratorApp(App[None]):
             "ctrl+q",
             "quit",
             "Quit",
-            tooltip="Leave curator-tui (everything is saved as you go)",
+            tooltip="Leave curator-tui (asks first when there is unsaved text)",
             id="app.quit",
             priority=True,
         ),
@@ -46,9 +99,17 @@ class CuratorApp(App[None]):
     ]
 
     def __init__(
-        self, engine: Engine, config: Config | None = None, library_name: str = ""
+        self,
+        engine: Engine,
+        config: Config | None = None,
+        library_name: str = "",
+        drafts: Path | None = None,
     ) -> None:
+        """``drafts``: where unsaved text goes on a hang-up (default: beside the library)."""
         super().__init__()
+        self.drafts_path = drafts if drafts is not None else drafts_path_for(engine)
+        self._signals: list[signal.Signals] = []
+        self._asking_to_quit = False
         self.engine = engine
         self.config_error = ""
         if config is None:
@@ -72,6 +133,14 @@ class CuratorApp(App[None]):
             self.notify(
                 f"Config ignored: {self.config_error}", severity="error", timeout=15, markup=False
             )
+        self._listen_for_signals()
+        self._offer_drafts()
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in self._signals:
+            loop.remove_signal_handler(sig)
+        self._signals.clear()
 
     @property
     def main(self) -> MainScreen:
@@ -84,6 +153,142 @@ class CuratorApp(App[None]):
 
     def action_undo(self) -> None:
         self.main.action_undo()
+
+    # --- leaving without losing text ------------------------------------------------
+
+    def unsaved(self) -> list[Draft]:
+        """Every piece of unsaved text: the claim pane's, then each open dialog's."""
+        return [
+            draft
+            for screen in self.screen_stack
+            if isinstance(screen, HoldsText) and (draft := screen.unsaved_draft()) is not None
+        ]
+
+    async def action_quit(self) -> None:
+        """Quit; with unsaved text, ask first: save, discard or stay."""
+        drafts = self.unsaved()
+        if not drafts:
+            self.exit()
+            return
+        if self._asking_to_quit:
+            return
+
+        def answered(choice: str | None) -> None:
+            self._asking_to_quit = False
+            if choice == "s":
+                self.run_worker(self._save_then_quit(), group="quit", exclusive=True)
+            elif choice == "d":
+                self.exit()
+
+        self._asking_to_quit = True
+        self.push_screen(
+            ChoiceDialog(f"Quit with unsaved text?\n{_listing(drafts)}", QUIT_CHOICES, focus="s"),
+            answered,
+        )
+
+    async def _save_then_quit(self) -> None:
+        """Save each unsaved text as ctrl+s would, from the top dialog down, then quit.
+
+        Stops (and says why) when a text will not save as it is (an empty statement) or
+        saving asks a question of its own (a conflict, a file to overwrite).
+        """
+        present = set(self.screen_stack)
+        tried: set[Screen[object]] = set()
+        while True:
+            top = self.screen
+            if top not in present:
+                self.notify("Not quitting yet: answer the question first.", severity="warning")
+                return
+            if isinstance(top, HoldsText) and top.unsaved_draft() is not None:
+                if top in tried or not top.save_unsaved():
+                    self.notify(
+                        "Not quitting: that text could not be saved as it is.", severity="error"
+                    )
+                    return
+                tried.add(top)
+                await self._saves_done()
+                continue
+            if top is self.main:
+                break
+            top.dismiss(None)  # a question, the help, a dialog with nothing changed
+        self.exit()
+
+    async def _saves_done(self) -> None:
+        """Wait for what a save started: its on_save call (queued on the app), its workers."""
+        queued = asyncio.Event()
+        self.call_next(queued.set)
+        await queued.wait()
+        running = [
+            worker
+            for worker in self.workers
+            if worker.group in SAVING_GROUPS
+            and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        ]
+        if running:
+            await self.workers.wait_for_complete(running)
+
+    def _listen_for_signals(self) -> None:
+        """SIGTERM asks as ctrl+q does; SIGHUP keeps unsaved text as drafts and quits."""
+        loop = asyncio.get_running_loop()
+        handlers = {signal.SIGTERM: self._terminated}
+        if hasattr(signal, "SIGHUP"):
+            handlers[signal.SIGHUP] = self._hung_up
+        for sig, handler in handlers.items():
+            try:
+                loop.add_signal_handler(sig, handler)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue  # Windows, or not the main thread: the default handling stays
+            self._signals.append(sig)
+
+    def _terminated(self) -> None:
+        if self._asking_to_quit:
+            # Asked twice (a service manager's second notice): keep the text and go.
+            self._hung_up()
+            return
+        self.call_later(self.action_quit)
+
+    def _hung_up(self) -> None:
+        """Nobody can answer: write the unsaved text to the drafts file, then quit."""
+        if drafts := self.unsaved():
+            # Nowhere to say that it failed: the terminal is gone.
+            with contextlib.suppress(OSError):
+                write_drafts(self.drafts_path, drafts)
+        if not self.is_headless:
+            _detach_from_terminal()
+        self.exit()
+
+    def _offer_drafts(self) -> None:
+        """Text left unsaved when the last session hung up: restore it or discard it?"""
+        try:
+            drafts = read_drafts(self.drafts_path)
+        except ValueError as exc:
+            self.notify(
+                f"Unsaved text from a past session could not be read: {exc}",
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
+            return
+        if not drafts:
+            return
+        path = self.drafts_path
+
+        def answered(choice: str | None) -> None:
+            if choice == "r":
+                self.main.restore_drafts(drafts, lambda: remove_drafts(path))
+            elif choice == "d":
+                remove_drafts(path)
+                self.notify("The unsaved text was discarded.")
+            else:
+                self.notify(f"The unsaved text stays in {path} until the next start.", markup=False)
+
+        self.push_screen(
+            ChoiceDialog(
+                f"The last session ended with unsaved text:\n{_listing(drafts)}\nRestore it?",
+                RESTORE_CHOICES,
+            ),
+            answered,
+        )
 
     def jump_to_claim(self, claim_id: int) -> None:
         """Show a claim (from the palette)."""

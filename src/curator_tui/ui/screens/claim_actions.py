@@ -9,6 +9,7 @@ from curator_tui.db import session_scope
 from curator_tui.services import claims as claim_service
 from curator_tui.services.cards import ClaimDetail, create_from_card, load_claim
 from curator_tui.services.errors import Conflict, ServiceError
+from curator_tui.ui.drafts import Origin
 from curator_tui.ui.screens.checks import required
 from curator_tui.ui.screens.dialogs import (
     ConfirmDialog,
@@ -24,10 +25,12 @@ class ClaimActions(EditingScreen):
     """Create, delete and save claims (statement and synthesis)."""
 
     def action_new_claim(self) -> None:
-        def created(text: str | None) -> None:
-            if text is None:
-                return
+        self.open_new_claim()
 
+    def open_new_claim(self, draft: dict[str, str] | None = None) -> None:
+        """The new-claim dialog (with unsaved text from a draft)."""
+
+        def created(text: str) -> None:
             def operation(session: Session) -> Outcome:
                 claim_id = claim_service.create_claim(session, text)
                 self._new_claim = claim_id
@@ -37,7 +40,13 @@ class ClaimActions(EditingScreen):
             self.edit(operation, claim_id=lambda: self._new_claim, then_tab="mechanisms")
 
         self.app.push_screen(
-            TextDialog("New claim: the statement", validate=required("The statement")), created
+            TextDialog(
+                "New claim: the statement",
+                validate=required("The statement"),
+                on_save=created,
+                draft=draft,
+                origin=Origin("new_claim"),
+            )
         )
 
     def action_delete_claim(self) -> None:
@@ -60,15 +69,20 @@ class ClaimActions(EditingScreen):
         )
 
     def action_save_claim(self) -> None:
+        self.save_claim()
+
+    def save_claim(self) -> bool:
+        """Save the claim pane's text (in a worker); False when there is nothing it can save."""
         editor = self.query_one(ClaimEditor)
         if (detail := self._need_claim()) is None or editor.claim_id != detail.id:
-            return
+            return False
         statement, synthesis = editor.values
         if not statement.strip():
             self.notify("The statement cannot be empty.", severity="error")
-            return
+            return False
         old = (detail.statement, detail.synthesis)
         self._save_claim(detail.id, statement, synthesis, editor.version, old)
+        return True
 
     @work(thread=True, group="edit", exit_on_error=False)
     def _save_claim(

@@ -1,10 +1,17 @@
-"""Modal dialogs: a text editor, a one-line prompt, a confirmation and the study form."""
+"""Modal dialogs: a text editor, a one-line prompt, the study form, and questions.
+
+The editing dialogs share one rule: text the curator typed is never thrown away without
+asking. Escape asks first when anything changed, and each dialog can hand its unsaved
+text to the app (as a draft) when the app is asked to quit.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -12,48 +19,85 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static, TextArea
 
 from curator_tui.cards.model import StudyRef
+from curator_tui.ui.drafts import Draft, Origin
+
+ResultT = TypeVar("ResultT")
 
 
-class TextDialog(ModalScreen[str | None]):
-    """Edit a piece of text. ctrl+s saves; escape cancels (asks first if it changed).
+class EditDialog(ModalScreen[ResultT | None], Generic[ResultT]):
+    """A dialog holding the curator's text (every Input and TextArea in it, by id).
 
-    ``validate`` returns an error message to keep the dialog open with the text intact.
+    ``on_save`` receives the result when the curator saves, after the dialog has closed
+    (from the app's message queue);
+    ``draft`` (field id to text) starts the fields from unsaved text instead of their
+    saved values, so the dialog still knows they changed; ``origin`` says how to open it
+    again from a draft.
     """
 
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="dialog.save", tooltip="Save and close"),
-        Binding("escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close without saving"),
-    ]
-
     def __init__(
-        self, title: str, text: str = "", validate: Callable[[str], str | None] | None = None
+        self,
+        title: str,
+        on_save: Callable[[ResultT], None] | None = None,
+        *,
+        draft: dict[str, str] | None = None,
+        origin: Origin | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
-        self.initial = text
-        self.validate = validate
+        self.on_save = on_save
+        self.origin = origin
+        self._draft = draft or {}
+        self._initial: dict[str, str] = {}
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title", markup=False)
-            yield TextArea(self.initial, id="dialog-text", soft_wrap=True, tab_behavior="focus")
-            yield Static("", id="dialog-error", markup=False)
-            yield Label("ctrl+s save · escape cancel", classes="dialog-hint")
+    def start_editing(self) -> None:
+        """Remember the saved values, then put any draft in the fields (call on mount)."""
+        self._initial = self.fields()
+        for name, text in self._draft.items():
+            if name not in self._initial:
+                continue
+            widget = self.query_one(f"#{name}")
+            if isinstance(widget, Input):
+                widget.value = text
+            elif isinstance(widget, TextArea):
+                widget.load_text(text)
 
-    def on_mount(self) -> None:
-        area = self.query_one(TextArea)
-        area.focus()
-        area.move_cursor(area.document.end)
+    def fields(self) -> dict[str, str]:
+        """Each text field's id and its text now."""
+        values: dict[str, str] = {}
+        for widget in self.query("Input, TextArea"):
+            if widget.id and isinstance(widget, Input):
+                values[widget.id] = widget.value
+            elif widget.id and isinstance(widget, TextArea):
+                values[widget.id] = widget.text
+        return values
+
+    @property
+    def changed(self) -> bool:
+        """Has the curator changed any field?"""
+        return self.is_mounted and self.fields() != self._initial
+
+    def result(self, fields: dict[str, str]) -> tuple[str | None, ResultT | None]:
+        """(a problem to show, the result to save) for these fields."""
+        return None, None
+
+    def save(self) -> bool:
+        """Close with the result and hand it on; False (and a message) when it will not do."""
+        problem, value = self.result(self.fields())
+        if problem is not None or value is None:
+            self.query_one("#dialog-error", Static).update(problem or "")
+            return False
+        self.dismiss(value)
+        if self.on_save is not None:
+            # Through the app's queue: a question that on_save asks (overwrite?) must get
+            # its answer back through a live requester, not this closing dialog.
+            self.app.call_next(self.on_save, value)
+        return True
 
     def action_save(self) -> None:
-        text = self.query_one(TextArea).text
-        if self.validate and (problem := self.validate(text)):
-            self.query_one("#dialog-error", Static).update(problem)
-            return
-        self.dismiss(text)
+        self.save()
 
     def action_cancel(self) -> None:
-        if self.query_one(TextArea).text == self.initial:
+        if not self.changed:
             self.dismiss(None)
             return
 
@@ -65,9 +109,74 @@ class TextDialog(ModalScreen[str | None]):
             ConfirmDialog("Discard your changes?", yes="Discard", no="Keep editing"), decided
         )
 
+    # --- HoldsText -------------------------------------------------------------------
 
-class PromptDialog(ModalScreen[str | None]):
-    """Ask for one line (a DOI, a path). Enter accepts; escape cancels."""
+    def unsaved_draft(self) -> Draft | None:
+        """The typed text, if it changed."""
+        if not self.changed:
+            return None
+        fields = self.fields()
+        return Draft(
+            where="dialog",
+            title=self.title_text,
+            fields=fields,
+            claim_id=self.origin.claim_id if self.origin else None,
+            origin=self.origin,
+            changed=[name for name, text in fields.items() if text != self._initial.get(name)],
+        )
+
+    def save_unsaved(self) -> bool:
+        """Save as ctrl+s (or enter) would."""
+        return self.save()
+
+
+class TextDialog(EditDialog[str]):
+    """Edit a piece of text. ctrl+s saves; escape cancels (asks first if it changed).
+
+    ``validate`` returns an error message to keep the dialog open with the text intact.
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="dialog.save", tooltip="Save and close"),
+        Binding("escape", "cancel", "Cancel", id="dialog.cancel", tooltip="Close without saving"),
+    ]
+
+    def __init__(
+        self,
+        title: str,
+        text: str = "",
+        validate: Callable[[str], str | None] | None = None,
+        on_save: Callable[[str], None] | None = None,
+        *,
+        draft: dict[str, str] | None = None,
+        origin: Origin | None = None,
+    ) -> None:
+        super().__init__(title, on_save, draft=draft, origin=origin)
+        self.initial = text
+        self.validate = validate
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title", markup=False)
+            yield TextArea(self.initial, id="dialog-text", soft_wrap=True, tab_behavior="focus")
+            yield Static("", id="dialog-error", markup=False)
+            yield Label("ctrl+s save · escape cancel", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.start_editing()
+        area = self.query_one(TextArea)
+        area.focus()
+        area.move_cursor(area.document.end)
+
+    def result(self, fields: dict[str, str]) -> tuple[str | None, str | None]:
+        text = fields["dialog-text"]
+        if self.validate and (problem := self.validate(text)):
+            return problem, None
+        return None, text
+
+
+class PromptDialog(EditDialog[str]):
+    """Ask for one line (a DOI, a path). Enter accepts; escape cancels (asks if it changed)."""
 
     BINDINGS = [
         Binding(
@@ -81,9 +190,12 @@ class PromptDialog(ModalScreen[str | None]):
         value: str = "",
         placeholder: str = "",
         validate: Callable[[str], str | None] | None = None,
+        on_save: Callable[[str], None] | None = None,
+        *,
+        draft: dict[str, str] | None = None,
+        origin: Origin | None = None,
     ) -> None:
-        super().__init__()
-        self.title_text = title
+        super().__init__(title, on_save, draft=draft, origin=origin)
         self.value = value
         self.placeholder = placeholder
         self.validate = validate
@@ -96,17 +208,18 @@ class PromptDialog(ModalScreen[str | None]):
             yield Label("enter accept · escape cancel", classes="dialog-hint")
 
     def on_mount(self) -> None:
+        self.start_editing()
         self.query_one(Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if self.validate and (problem := self.validate(event.value)):
-            self.query_one("#dialog-error", Static).update(problem)
-            return
-        self.dismiss(event.value)
+        self.save()
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def result(self, fields: dict[str, str]) -> tuple[str | None, str | None]:
+        value = fields["prompt-input"]
+        if self.validate and (problem := self.validate(value)):
+            return problem, None
+        return None, value
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -140,6 +253,53 @@ class ConfirmDialog(ModalScreen[bool]):
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One answer to a question: the key that gives it, its label, its button's look."""
+
+    key: str
+    label: str
+    variant: str = "default"
+
+
+class ChoiceDialog(ModalScreen[str | None]):
+    """A question with a few answers, each on a button and a key; escape answers None."""
+
+    BINDINGS = [Binding("escape", "answer", "Cancel", id="choice.cancel")]
+
+    def __init__(self, question: str, choices: Sequence[Choice], focus: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.choices = list(choices)
+        self.focus_key = focus or self.choices[0].key
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog dialog-small"):
+            yield Static(self.question, classes="dialog-title", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                for choice in self.choices:
+                    yield Button(
+                        f"{choice.label} ({choice.key})",
+                        id=f"choice-{choice.key}",
+                        variant=choice.variant,  # type: ignore[arg-type]
+                    )
+
+    def on_mount(self) -> None:
+        self.query_one(f"#choice-{self.focus_key}", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss((event.button.id or "").removeprefix("choice-"))
+
+    def on_key(self, event: events.Key) -> None:
+        if any(choice.key == event.character for choice in self.choices):
+            event.stop()
+            self.dismiss(event.character)
+
+    def action_answer(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
 class StudyFields:
     """The study form's values, as typed."""
 
@@ -160,8 +320,8 @@ STUDY_FORM = [
 ]
 
 
-class StudyDialog(ModalScreen[StudyFields | None]):
-    """Edit a study's metadata. ctrl+s saves; escape cancels."""
+class StudyDialog(EditDialog[StudyFields]):
+    """Edit a study's metadata. ctrl+s saves; escape cancels (asks first if it changed)."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="study.save", tooltip="Save the study's metadata"),
@@ -169,15 +329,21 @@ class StudyDialog(ModalScreen[StudyFields | None]):
     ]
 
     def __init__(
-        self, study: StudyRef, validate: Callable[[dict[str, str]], str | None] | None = None
+        self,
+        study: StudyRef,
+        validate: Callable[[dict[str, str]], str | None] | None = None,
+        on_save: Callable[[StudyFields], None] | None = None,
+        *,
+        draft: dict[str, str] | None = None,
+        origin: Origin | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(f"Study {study.doi}", on_save, draft=draft, origin=origin)
         self.study = study
         self.validate = validate
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog study"):
-            yield Label(f"Study {self.study.doi}", classes="dialog-title", markup=False)
+            yield Label(self.title_text, classes="dialog-title", markup=False)
             with VerticalScroll():
                 for name, label in STUDY_FORM:
                     value = getattr(self.study, name)
@@ -192,21 +358,15 @@ class StudyDialog(ModalScreen[StudyFields | None]):
             )
 
     def on_mount(self) -> None:
+        self.start_editing()
         self.query_one("#study-title", Input).focus()
-
-    def _values(self) -> dict[str, str]:
-        return {name: self.query_one(f"#study-{name}", Input).value for name, _ in STUDY_FORM}
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.focus_next()
 
-    def action_save(self) -> None:
-        values = self._values()
+    def result(self, fields: dict[str, str]) -> tuple[str | None, StudyFields | None]:
+        values = {name: fields[f"study-{name}"] for name, _ in STUDY_FORM}
         if self.validate and (problem := self.validate(values)):
-            self.query_one("#dialog-error", Static).update(problem)
-            return
-        self.dismiss(StudyFields(values))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+            return problem, None
+        return None, StudyFields(values)

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from curator_tui.cards.model import Stance
 from curator_tui.services import evidence as evidence_service
 from curator_tui.services.cards import ClaimDetail
+from curator_tui.ui.drafts import Origin
 from curator_tui.ui.screens.checks import doi_problem, study_problem
 from curator_tui.ui.screens.dialogs import (
     PromptDialog,
@@ -32,13 +33,16 @@ class EvidenceActions(EditingScreen):
             return
         focused = self.focused
         stance = focused.stance if isinstance(focused, EvidenceList) else Stance.SUPPORTING
+        self.open_add_study(detail.id, stance)
 
-        def link(doi: str | None) -> None:
-            if doi is None:
-                return
+    def open_add_study(
+        self, claim_id: int, stance: Stance, draft: dict[str, str] | None = None
+    ) -> None:
+        """The prompt for a DOI to link as a supporting or contradicting study."""
 
+        def link(doi: str) -> None:
             def operation(session: Session) -> Outcome:
-                evidence_id = evidence_service.link_study(session, detail.id, doi, stance)
+                evidence_id = evidence_service.link_study(session, claim_id, doi, stance)
                 undo = UndoEntry("add study", call(evidence_service.unlink_study, evidence_id))
                 return undo, f"evidence:{evidence_id}"
 
@@ -49,8 +53,10 @@ class EvidenceActions(EditingScreen):
                 f"Add a {stance.value} study by DOI",
                 placeholder="10.1080/02640414.2024.2321021 or https://doi.org/…",
                 validate=doi_problem,
-            ),
-            link,
+                on_save=link,
+                draft=draft,
+                origin=Origin("add_study", claim_id, {"stance": stance.value}),
+            )
         )
 
     def _evidence_at(self, target: ItemList, detail: ClaimDetail) -> Any:
@@ -94,13 +100,20 @@ class EvidenceActions(EditingScreen):
     def _edit_study(self, detail: ClaimDetail, target: ItemList) -> None:
         if (link := self._evidence_at(target, detail)) is None:
             return
+        self.open_edit_study(detail, link.id)
+
+    def open_edit_study(
+        self, detail: ClaimDetail, evidence_id: int, draft: dict[str, str] | None = None
+    ) -> None:
+        """The study-metadata form for one of the claim's studies."""
+        link = next((e for e in detail.evidence if e.id == evidence_id), None)
+        if link is None:
+            self.notify("That study is no longer linked to the claim.", severity="warning")
+            return
         study = link.study
         old = {name: getattr(study, name) for name in evidence_service.STUDY_FIELDS}
 
-        def save(fields: StudyFields | None) -> None:
-            if fields is None:
-                return
-
+        def save(fields: StudyFields) -> None:
             def operation(session: Session) -> Outcome:
                 evidence_service.update_study(session, link.study_id, **fields.values)
                 undo = UndoEntry(
@@ -110,4 +123,12 @@ class EvidenceActions(EditingScreen):
 
             self.edit(operation)
 
-        self.app.push_screen(StudyDialog(study, validate=study_problem), save)
+        self.app.push_screen(
+            StudyDialog(
+                study,
+                validate=study_problem,
+                on_save=save,
+                draft=draft,
+                origin=Origin("edit_study", detail.id, {"evidence_id": evidence_id}),
+            )
+        )

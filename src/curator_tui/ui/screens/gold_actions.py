@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from curator_tui.services import gold as gold_service
 from curator_tui.services.cards import ClaimDetail
+from curator_tui.ui.drafts import Origin
 from curator_tui.ui.screens.checks import required, split_design
 from curator_tui.ui.screens.dialogs import (
     TextDialog,
@@ -28,14 +29,18 @@ class GoldActions(EditingScreen):
         hit = self.query_one(GoldList).highlighted_as("gold")
         ids = [g.id for g in detail.gold]
         position = ids.index(hit[1]) + 1 if hit and hit[1] in ids else len(ids)
+        self.open_add_gold(detail.id, position)
 
-        def write(text: str | None) -> None:
-            if text is None:
-                return
+    def open_add_gold(
+        self, claim_id: int, position: int, draft: dict[str, str] | None = None
+    ) -> None:
+        """The dialog adding a gold-standard design at ``position``."""
+
+        def write(text: str) -> None:
             design, description = split_design(text)
 
             def operation(session: Session) -> Outcome:
-                item_id = gold_service.add_gold(session, detail.id, design, description, position)
+                item_id = gold_service.add_gold(session, claim_id, design, description, position)
                 return UndoEntry(
                     "add design", call(gold_service.delete_gold, item_id)
                 ), f"gold:{item_id}"
@@ -46,30 +51,40 @@ class GoldActions(EditingScreen):
             TextDialog(
                 "New study design (optionally: design -- description)",
                 validate=required("A study design"),
-            ),
-            write,
+                on_save=write,
+                draft=draft,
+                origin=Origin("add_gold", claim_id, {"position": position}),
+            )
         )
 
     def _edit_gold(self, detail: ClaimDetail, target: ItemList) -> None:
         hit = target.highlighted_as("gold")
         if hit is None:
             return
-        ident = hit[1]
-        item = next(g for g in detail.gold if g.id == ident)
+        self.open_edit_gold(detail, hit[1])
+
+    def open_edit_gold(
+        self, detail: ClaimDetail, item_id: int, draft: dict[str, str] | None = None
+    ) -> None:
+        """The dialog editing one gold-standard design."""
+        item = next((g for g in detail.gold if g.id == item_id), None)
+        if item is None:
+            self.notify("That study design is no longer in the claim.", severity="warning")
+            return
         old = f"{item.design} — {item.description}" if item.description else item.design
 
-        def save(text: str | None) -> None:
-            if text is None or text == old:
+        def save(text: str) -> None:
+            if text == old:
                 return
             design, description = split_design(text)
 
             def operation(session: Session) -> Outcome:
-                gold_service.edit_gold(session, ident, design, description)
+                gold_service.edit_gold(session, item_id, design, description)
                 undo = UndoEntry(
                     "edit design",
-                    call(gold_service.edit_gold, ident, item.design, item.description),
+                    call(gold_service.edit_gold, item_id, item.design, item.description),
                 )
-                return undo, f"gold:{ident}"
+                return undo, f"gold:{item_id}"
 
             self.edit(operation)
 
@@ -78,8 +93,10 @@ class GoldActions(EditingScreen):
                 "Edit study design (design -- description)",
                 old,
                 validate=required("A study design"),
-            ),
-            save,
+                on_save=save,
+                draft=draft,
+                origin=Origin("edit_gold", detail.id, {"item_id": item_id}),
+            )
         )
 
     def _delete_gold(self, detail: ClaimDetail, target: ItemList) -> None:

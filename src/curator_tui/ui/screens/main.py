@@ -6,9 +6,6 @@ and hands the widgets plain data.
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 from sqlalchemy.exc import SQLAlchemyError
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,17 +24,10 @@ from textual.widgets import (
 from curator_tui.cards.model import Stance
 from curator_tui.cards.render import render_markdown
 from curator_tui.db import session_scope
-from curator_tui.filenames import card_filename
-from curator_tui.files import write_atomic
 from curator_tui.services import claims as claim_service
 from curator_tui.services.cards import ClaimDetail, load_claim
 from curator_tui.services.errors import NotFound
-from curator_tui.ui.clipboard import copy_text
-from curator_tui.ui.screens.claim_actions import ClaimActions
-from curator_tui.ui.screens.dialogs import (
-    PromptDialog,
-)
-from curator_tui.ui.screens.item_actions import ItemActions
+from curator_tui.ui.screens.draft_actions import DraftActions
 from curator_tui.ui.widgets.claim_editor import ClaimEditor
 from curator_tui.ui.widgets.claim_list import PAGE, ClaimList
 from curator_tui.ui.widgets.evidence import EvidenceList
@@ -57,7 +47,7 @@ EMPTY_LIBRARY = [
 ]
 
 
-class MainScreen(ClaimActions, ItemActions):
+class MainScreen(DraftActions):
     """Browse and edit the library."""
 
     BINDINGS = [
@@ -331,110 +321,6 @@ class MainScreen(ClaimActions, ItemActions):
             )
         library = self.curator.library_name
         self.sub_title = f"{library} · claim {detail.id}" if detail else library
-
-    # --- markdown out, cards in ------------------------------------------------------
-
-    def markdown(self) -> str | None:
-        """The current claim's export, exactly as `curator export` writes it."""
-        return render_markdown(self.detail.to_card()) if self.detail else None
-
-    def action_copy(self) -> None:
-        if (text := self.markdown()) is None or self.detail is None:
-            self._need_claim()
-            return
-        copy_text(self.app, text, f"claim {self.detail.id} as Markdown")
-
-    def action_export(self) -> None:
-        if (detail := self._need_claim()) is None:
-            return
-        default = str(Path.cwd() / card_filename(detail.id, detail.statement))
-
-        def chosen(path: str | None) -> None:
-            if path:
-                self._export_to(Path(path).expanduser(), self.markdown() or "")
-
-        self.app.push_screen(PromptDialog("Export this claim's Markdown to", default), chosen)
-
-    @work(thread=True, group="io", exit_on_error=False)
-    def _export_to(self, path: Path, text: str) -> None:
-        if path.is_dir() and self.detail is not None:
-            path = path / card_filename(self.detail.id, self.detail.statement)
-        try:
-            write_atomic(path, lambda handle: handle.write(text))
-        except OSError as exc:
-            self.app.call_from_thread(
-                self.notify, f"Cannot write {path}: {exc.strerror}", severity="error", markup=False
-            )
-            return
-        self.app.call_from_thread(self.notify, f"Exported to {path}", markup=False)
-
-    def action_import(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path:
-                self._import(path)
-
-        self.app.push_screen(
-            PromptDialog("Import card files from (a file or a folder)", str(Path.cwd()) + "/"),
-            chosen,
-        )
-
-    @work(thread=True, group="io", exit_on_error=False)
-    def _import(self, path: str) -> None:
-        # Imported here: the parser (and markdown-it) would add ~30 ms to every start-up.
-        from curator_tui.services.importing import Importer, collect
-
-        files = collect([Path(path).expanduser()])
-        self.app.call_from_thread(
-            self._progress_start, f"Importing {len(files)} file(s)", len(files)
-        )
-        done, shown = 0, time.monotonic()
-
-        def advanced(_: object) -> None:
-            # A blocking hop to the UI thread per file made 10,000 files take twice as
-            # long: the bar moves ten times a second instead.
-            nonlocal done, shown
-            done += 1
-            if time.monotonic() - shown >= 0.1:
-                shown = time.monotonic()
-                self.app.call_from_thread(self._progress_to, done)
-
-        importer = Importer(self.curator.engine, on_result=advanced)
-        try:
-            # No worker process in the app: the terminal is Textual's (a child would share
-            # it, and multiprocessing cannot even start with Textual's stderr in place).
-            importer.add_all(files, read_ahead=False)
-            importer.flush()
-        finally:
-            self.app.call_from_thread(self._progress_done)
-        results = importer.results
-        failed = [r for r in results if not r.ok]
-        imported = [i for r in results if r.status in ("imported", "replaced") for i in r.claim_ids]
-        duplicates = sum(r.status == "duplicate" for r in results)
-        for result in failed[:5]:
-            self.app.call_from_thread(
-                self.notify, result.message, severity="error", timeout=15, markup=False
-            )
-        summary = f"Imported {len(imported)} claim(s) from {len(results)} file(s)"
-        if duplicates:
-            summary += f"; {duplicates} already in the library"
-        if failed:
-            summary += f"; {len(failed)} failed"
-        self.app.call_from_thread(
-            self.notify, summary + ".", severity="error" if failed else "information", markup=False
-        )
-        self.app.call_from_thread(self.reload_list, imported[0] if imported else None)
-
-    def _progress_start(self, label: str, total: int) -> None:
-        bar = self.query_one("#progress", ProgressBar)
-        bar.update(total=max(total, 1), progress=0)
-        bar.border_title = label
-        bar.display = True
-
-    def _progress_to(self, done: int) -> None:
-        self.query_one("#progress", ProgressBar).update(progress=done)
-
-    def _progress_done(self) -> None:
-        self.query_one("#progress", ProgressBar).display = False
 
     # --- navigation ------------------------------------------------------------------
 

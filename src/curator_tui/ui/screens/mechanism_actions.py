@@ -6,6 +6,7 @@ from sqlmodel import Session
 
 from curator_tui.services import mechanisms as mechanism_service
 from curator_tui.services.cards import ClaimDetail
+from curator_tui.ui.drafts import Origin
 from curator_tui.ui.screens.checks import required
 from curator_tui.ui.screens.dialogs import (
     ConfirmDialog,
@@ -50,11 +51,18 @@ class MechanismActions(EditingScreen):
                 self.notify("Add a mechanism first: press A.", severity="warning")
                 return
         mechanism_id, position = where
+        self.open_add_step(detail.id, mechanism_id, position)
 
-        def write(text: str | None) -> None:
-            if text is None:
-                return
+    def open_add_step(
+        self,
+        claim_id: int,
+        mechanism_id: int,
+        position: int | None,
+        draft: dict[str, str] | None = None,
+    ) -> None:
+        """The new-step dialog for a mechanism, the step to go at ``position``."""
 
+        def write(text: str) -> None:
             def operation(session: Session) -> Outcome:
                 step_id = mechanism_service.add_step(session, mechanism_id, text, position)
                 return UndoEntry(
@@ -63,7 +71,17 @@ class MechanismActions(EditingScreen):
 
             self.edit(operation)
 
-        self.app.push_screen(TextDialog("New step", validate=required("A step")), write)
+        self.app.push_screen(
+            TextDialog(
+                "New step",
+                validate=required("A step"),
+                on_save=write,
+                draft=draft,
+                origin=Origin(
+                    "add_step", claim_id, {"mechanism_id": mechanism_id, "position": position}
+                ),
+            )
+        )
 
     def _edit_mechanism_item(self, detail: ClaimDetail, editor: MechanismEditor) -> None:
         hit = editor.highlighted_as("step", "summary", "mechanism")
@@ -71,40 +89,73 @@ class MechanismActions(EditingScreen):
             return
         kind, ident = hit
         if kind == "step":
-            old = next(s.text for m in detail.mechanisms for s in m.steps if s.id == ident)
+            self.open_edit_step(detail, ident)
+        else:
+            self.open_edit_summary(detail, ident)
 
-            def save_step(text: str | None) -> None:
-                if text is None or text == old:
-                    return
-
-                def operation(session: Session) -> Outcome:
-                    mechanism_service.edit_step(session, ident, text)
-                    return UndoEntry(
-                        "edit step", call(mechanism_service.edit_step, ident, old)
-                    ), f"step:{ident}"
-
-                self.edit(operation)
-
-            self.app.push_screen(
-                TextDialog("Edit step", old, validate=required("A step")), save_step
-            )
+    def open_edit_step(
+        self, detail: ClaimDetail, step_id: int, draft: dict[str, str] | None = None
+    ) -> None:
+        """The dialog editing one step of the claim."""
+        old = next((s.text for m in detail.mechanisms for s in m.steps if s.id == step_id), None)
+        if old is None:
+            self.notify("That step is no longer in the claim.", severity="warning")
             return
-        summary = next(m.summary for m in detail.mechanisms if m.id == ident)
 
-        def save_summary(text: str | None) -> None:
-            if text is None or text == summary:
+        def save_step(text: str) -> None:
+            if text == old:
                 return
 
             def operation(session: Session) -> Outcome:
-                mechanism_service.update_mechanism(session, ident, text)
-                undo = UndoEntry(
-                    "edit summary", call(mechanism_service.update_mechanism, ident, summary)
-                )
-                return undo, f"summary:{ident}"
+                mechanism_service.edit_step(session, step_id, text)
+                return UndoEntry(
+                    "edit step", call(mechanism_service.edit_step, step_id, old)
+                ), f"step:{step_id}"
 
             self.edit(operation)
 
-        self.app.push_screen(TextDialog("Mechanism summary", summary), save_summary)
+        self.app.push_screen(
+            TextDialog(
+                "Edit step",
+                old,
+                validate=required("A step"),
+                on_save=save_step,
+                draft=draft,
+                origin=Origin("edit_step", detail.id, {"step_id": step_id}),
+            )
+        )
+
+    def open_edit_summary(
+        self, detail: ClaimDetail, mechanism_id: int, draft: dict[str, str] | None = None
+    ) -> None:
+        """The dialog editing a mechanism's summary."""
+        summary = next((m.summary for m in detail.mechanisms if m.id == mechanism_id), None)
+        if summary is None:
+            self.notify("That mechanism is no longer in the claim.", severity="warning")
+            return
+
+        def save_summary(text: str) -> None:
+            if text == summary:
+                return
+
+            def operation(session: Session) -> Outcome:
+                mechanism_service.update_mechanism(session, mechanism_id, text)
+                undo = UndoEntry(
+                    "edit summary", call(mechanism_service.update_mechanism, mechanism_id, summary)
+                )
+                return undo, f"summary:{mechanism_id}"
+
+            self.edit(operation)
+
+        self.app.push_screen(
+            TextDialog(
+                "Mechanism summary",
+                summary,
+                on_save=save_summary,
+                draft=draft,
+                origin=Origin("edit_summary", detail.id, {"mechanism_id": mechanism_id}),
+            )
+        )
 
     def _delete_mechanism_item(self, detail: ClaimDetail, editor: MechanismEditor) -> None:
         hit = editor.highlighted_as("step", "mechanism", "summary")
@@ -163,16 +214,17 @@ class MechanismActions(EditingScreen):
     def action_add_alternative(self) -> None:
         if (detail := self._need_claim()) is None:
             return
+        self.open_add_mechanism(detail)
+
+    def open_add_mechanism(self, detail: ClaimDetail, draft: dict[str, str] | None = None) -> None:
+        """The dialog adding a mechanism (the most probable one if there is none yet)."""
         label = (
             "Most probable mechanism: summary"
             if not detail.mechanisms
             else "New alternative mechanism: summary"
         )
 
-        def write(text: str | None) -> None:
-            if text is None:
-                return
-
+        def write(text: str) -> None:
             def operation(session: Session) -> Outcome:
                 mechanism_id = mechanism_service.add_mechanism(session, detail.id, text)
                 undo = UndoEntry(
@@ -182,7 +234,9 @@ class MechanismActions(EditingScreen):
 
             self.edit(operation)
 
-        self.app.push_screen(TextDialog(label), write)
+        self.app.push_screen(
+            TextDialog(label, on_save=write, draft=draft, origin=Origin("add_mechanism", detail.id))
+        )
 
     def action_promote(self) -> None:
         if (detail := self._need_claim()) is None:

@@ -90,6 +90,26 @@ class ClaimEditor(Vertical):
         """Unsaved changes?"""
         return self.claim_id is not None and self.values != self._saved
 
+    def changed_fields(self) -> list[str]:
+        """The names of the editors whose text is not saved."""
+        names = ("statement", "synthesis")
+        return [
+            name
+            for name, now, saved in zip(names, self.values, self._saved, strict=True)
+            if now != saved
+        ]
+
+    def put_draft(self, statement: str, synthesis: str, version: int | None) -> None:
+        """Unsaved text back in the editors (from a draft), as of the version it was typed on.
+
+        Saving it then checks that version: a claim changed since is a conflict, not
+        silently overwritten.
+        """
+        self.statement.load_text(statement)
+        self.synthesis.load_text(synthesis)
+        if version is not None:
+            self.version = version
+
     def revert(self) -> None:
         """Back to the saved text."""
         self.statement.load_text(self._saved[0])

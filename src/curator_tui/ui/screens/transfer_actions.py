@@ -1,0 +1,166 @@
+"""Markdown out, cards in: copy and export the claim, import card files."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from textual import work
+from textual.widgets import ProgressBar
+
+from curator_tui.cards.render import render_markdown
+from curator_tui.filenames import card_filename
+from curator_tui.files import write_atomic
+from curator_tui.services.cards import ClaimDetail
+from curator_tui.ui.clipboard import copy_text
+from curator_tui.ui.drafts import Origin
+from curator_tui.ui.screens.dialogs import ConfirmDialog, PromptDialog
+from curator_tui.ui.screens.editing import EditingScreen
+
+
+class TransferActions(EditingScreen):
+    """Copy and export the current claim's Markdown; import card files with a progress bar."""
+
+    def markdown(self) -> str | None:
+        """The current claim's export, exactly as `curator export` writes it."""
+        return render_markdown(self.detail.to_card()) if self.detail else None
+
+    def action_copy(self) -> None:
+        if (text := self.markdown()) is None or self.detail is None:
+            self._need_claim()
+            return
+        copy_text(self.app, text, f"claim {self.detail.id} as Markdown")
+
+    def action_export(self) -> None:
+        if (detail := self._need_claim()) is None:
+            return
+        self.open_export(detail)
+
+    def open_export(self, detail: ClaimDetail, draft: dict[str, str] | None = None) -> None:
+        """Ask where to export the claim's Markdown (and before replacing a file)."""
+        default = str(Path.cwd() / card_filename(detail.id, detail.statement))
+        text = render_markdown(detail.to_card())
+
+        def chosen(typed: str) -> None:
+            if not typed:
+                return
+            path = Path(typed).expanduser()
+            if path.is_dir():
+                path = path / card_filename(detail.id, detail.statement)
+            if not path.is_file():
+                self._export_to(path, text)
+                return
+
+            def decided(overwrite: bool | None) -> None:
+                if overwrite:
+                    self._export_to(path, text)
+                else:
+                    self.notify(f"Not exported; {path} is unchanged.", markup=False)
+
+            self.app.push_screen(
+                ConfirmDialog(
+                    f"{path} already exists. Replace it with this claim's Markdown?",
+                    yes="Overwrite",
+                    no="Cancel",
+                ),
+                decided,
+            )
+
+        self.app.push_screen(
+            PromptDialog(
+                "Export this claim's Markdown to",
+                default,
+                on_save=chosen,
+                draft=draft,
+                origin=Origin("export", detail.id),
+            )
+        )
+
+    @work(thread=True, group="io", exit_on_error=False)
+    def _export_to(self, path: Path, text: str) -> None:
+        try:
+            write_atomic(path, lambda handle: handle.write(text))
+        except OSError as exc:
+            self.app.call_from_thread(
+                self.notify, f"Cannot write {path}: {exc.strerror}", severity="error", markup=False
+            )
+            return
+        self.app.call_from_thread(self.notify, f"Exported to {path}", markup=False)
+
+    def action_import(self) -> None:
+        self.open_import()
+
+    def open_import(self, draft: dict[str, str] | None = None) -> None:
+        """Ask for card files (a file or a folder) to import."""
+
+        def chosen(path: str) -> None:
+            if path:
+                self._import(path)
+
+        self.app.push_screen(
+            PromptDialog(
+                "Import card files from (a file or a folder)",
+                str(Path.cwd()) + "/",
+                on_save=chosen,
+                draft=draft,
+                origin=Origin("import"),
+            )
+        )
+
+    @work(thread=True, group="io", exit_on_error=False)
+    def _import(self, path: str) -> None:
+        # Imported here: the parser (and markdown-it) would add ~30 ms to every start-up.
+        from curator_tui.services.importing import Importer, collect
+
+        files = collect([Path(path).expanduser()])
+        self.app.call_from_thread(
+            self._progress_start, f"Importing {len(files)} file(s)", len(files)
+        )
+        done, shown = 0, time.monotonic()
+
+        def advanced(_: object) -> None:
+            # A blocking hop to the UI thread per file made 10,000 files take twice as
+            # long: the bar moves ten times a second instead.
+            nonlocal done, shown
+            done += 1
+            if time.monotonic() - shown >= 0.1:
+                shown = time.monotonic()
+                self.app.call_from_thread(self._progress_to, done)
+
+        importer = Importer(self.curator.engine, on_result=advanced)
+        try:
+            # No worker process in the app: the terminal is Textual's (a child would share
+            # it, and multiprocessing cannot even start with Textual's stderr in place).
+            importer.add_all(files, read_ahead=False)
+            importer.flush()
+        finally:
+            self.app.call_from_thread(self._progress_done)
+        results = importer.results
+        failed = [r for r in results if not r.ok]
+        imported = [i for r in results if r.status in ("imported", "replaced") for i in r.claim_ids]
+        duplicates = sum(r.status == "duplicate" for r in results)
+        for result in failed[:5]:
+            self.app.call_from_thread(
+                self.notify, result.message, severity="error", timeout=15, markup=False
+            )
+        summary = f"Imported {len(imported)} claim(s) from {len(results)} file(s)"
+        if duplicates:
+            summary += f"; {duplicates} already in the library"
+        if failed:
+            summary += f"; {len(failed)} failed"
+        self.app.call_from_thread(
+            self.notify, summary + ".", severity="error" if failed else "information", markup=False
+        )
+        self.app.call_from_thread(self.reload_list, imported[0] if imported else None)
+
+    def _progress_start(self, label: str, total: int) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=max(total, 1), progress=0)
+        bar.border_title = label
+        bar.display = True
+
+    def _progress_to(self, done: int) -> None:
+        self.query_one("#progress", ProgressBar).update(progress=done)
+
+    def _progress_done(self) -> None:
+        self.query_one("#progress", ProgressBar).display = False
