@@ -7,6 +7,7 @@ positions 0..n-1 after every operation; deletes cascade; studies are shared by D
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -14,7 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
-from curator_tui.db import session_scope
+from curator_tui.db import open_library, session_scope
+from curator_tui.models import Study
 from curator_tui.services import claims, evidence, gold, mechanisms
 from curator_tui.services.cards import create_from_card, load_card, load_claim
 from curator_tui.services.errors import Conflict, NotFound, ServiceError
@@ -459,3 +461,28 @@ def test_missing_rows_are_not_found(library: Engine) -> None:
         with pytest.raises(NotFound), session_scope(library) as session:
             call(session)
     assert count(library, "study") == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"year": 99999}, "the year must be between 1600 and"),
+        ({"year": "1066"}, "the year must be between 1600 and"),
+        ({"pmid": "abc"}, "a PMID is a number of up to 9 digits, not 'abc'"),
+        ({"pmid": "0123"}, "a PMID is a number"),
+        ({"pmid": "1234567890"}, "a PMID is a number"),
+    ],
+)
+def test_a_study_record_refuses_an_impossible_year_or_pmid(
+    tmp_path: Path, fields: dict[str, object], message: str
+) -> None:
+    from curator_tui.services.evidence import get_or_create_study, update_study
+
+    engine = open_library(tmp_path / "lib.db")
+    with session_scope(engine) as session:
+        study = get_or_create_study(session, "10.1000/abc", year=2020, pmid="12345678")
+    with pytest.raises(ServiceError, match=message), session_scope(engine) as session:
+        update_study(session, study, **fields)
+    with session_scope(engine) as session:
+        row = session.get(Study, study)
+        assert row is not None and (row.year, row.pmid) == (2020, "12345678")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -53,9 +55,23 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
                 ) from None
             if out[name] < 0:
                 raise ServiceError(f"{name.replace('_', ' ')} cannot be negative")
+            if name == "year":
+                _check_year(out[name])
         else:
             out[name] = clean(str(value))
+            if name == "pmid" and out[name] and not _PMID.fullmatch(out[name]):
+                raise ServiceError(f"a PMID is a number of up to 9 digits, not {out[name]!r}")
     return out
+
+
+_PMID = re.compile(r"[1-9][0-9]{0,8}")
+
+
+def _check_year(year: int) -> None:
+    # In press counts: next year's issue is often online this year.
+    latest = datetime.now(UTC).year + 1
+    if not 1600 <= year <= latest:
+        raise ServiceError(f"the year must be between 1600 and {latest}, not {year}")
 
 
 def get_or_create_study(session: Session, doi: str, **fields: Any) -> int:
