@@ -310,6 +310,15 @@ def _upgrade_in(
     if current is None and tables:
         _adopt_baseline(connection)
     command.upgrade(config, "head")
+    if current is None and not tables:
+        # A new library holds no stored renderings yet: it is at this version's export
+        # format (migration 0003 writes the format of its day, for libraries it upgrades).
+        from curator_tui.services.rendered import RENDER_FORMAT, format_key
+
+        connection.execute(
+            text("UPDATE library_meta SET value = :value WHERE key = :key"),
+            {"value": RENDER_FORMAT, "key": format_key()},
+        )
     if connection.dialect.name == "sqlite":
         problems = connection.execute(text("PRAGMA foreign_key_check")).fetchall()
         if problems:

@@ -134,6 +134,7 @@ def test_ctrl_q_with_unsaved_text_asks_and_saves(
     db = start_on_sample(tmux, tmp_path, data_dir)
     before = statement(db)
     tmux.keys("1")
+    tmux.wait_for("^s Save")  # the claim pane has the keys: what is typed goes there
     tmux.type(" Typed in tmux")
     tmux.wait_for("Typed in tmux")
     tmux.keys("C-q")
@@ -151,6 +152,7 @@ def test_sigterm_with_unsaved_text_asks(tmux: Tmux, tmp_path: Path, data_dir: Pa
     before = statement(db)
     pid = app_pid(tmux)
     tmux.keys("1")
+    tmux.wait_for("^s Save")  # the claim pane has the keys: what is typed goes there
     tmux.type(" KillTyped")
     tmux.wait_for("KillTyped")
     os.kill(pid, signal.SIGTERM)
@@ -184,6 +186,7 @@ def test_hangup_keeps_a_draft_that_the_next_start_restores(
     before = statement(db)
     pid = app_pid(tmux)
     tmux.keys("1")
+    tmux.wait_for("^s Save")  # the claim pane has the keys: what is typed goes there
     tmux.type(" HangupTyped")
     tmux.wait_for("HangupTyped")
     # The terminal goes away (a closed SSH session): the pane's processes get SIGHUP.
@@ -216,7 +219,9 @@ def test_export_asks_before_replacing_a_file(tmux: Tmux, tmp_path: Path, data_di
     tmux.keys("x")
     tmux.wait_for("Export this claim's Markdown to")
     tmux.keys("C-u")  # the suggested path goes; ours is typed
+    poll(lambda: "000001-" not in tmux.capture(), timeout=20, what="the suggestion cleared")
     tmux.type(str(notes))
+    tmux.wait_for(notes.name)
     tmux.keys("Enter")
     screen = tmux.wait_for("already exists", "Overwrite (y)", "Cancel (n)")
     assert_fits(screen)
@@ -226,7 +231,9 @@ def test_export_asks_before_replacing_a_file(tmux: Tmux, tmp_path: Path, data_di
     tmux.keys("x")
     tmux.wait_for("Export this claim's Markdown to")
     tmux.keys("C-u")
+    poll(lambda: "000001-" not in tmux.capture(), timeout=20, what="the suggestion cleared")
     tmux.type(str(notes))
+    tmux.wait_for(notes.name)
     tmux.keys("Enter")
     tmux.wait_for("already exists", "Overwrite (y)")
     tmux.keys("y")

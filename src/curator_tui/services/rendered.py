@@ -74,6 +74,11 @@ def iter_markdown(
             yield claim_id, statement, text if text is not None else rendered[claim_id]
 
 
+def format_key() -> str:
+    """The ``library_meta`` key that names the export format of the stored renderings."""
+    return _FORMAT_KEY
+
+
 def format_is_current(session: Session) -> bool:
     """Were the stored renderings made by this version's export format?"""
     meta = session.get(LibraryMeta, _FORMAT_KEY)
