@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, func, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
@@ -115,6 +115,9 @@ _CHAIN = (
 )
 
 
+_INSERT = insert(ClaimRevision)
+
+
 def _chain(session: Session, claim_id: int) -> list[tuple[int, bool, bytes]]:
     """The claim's revisions from its last whole text on: (revision, full, data)."""
     rows = session.connection().execute(_CHAIN, {"claim": claim_id})
@@ -153,17 +156,18 @@ def _append(
         revision = number + 1
         full = since_full >= KEYFRAME
         data = pack_full(text) if full else pack_delta(old, text)
-    session.add(
-        ClaimRevision(
-            claim_id=claim_id,
-            revision=revision,
-            at=utcnow(),
-            author=author,
-            summary=summary,
-            kind=kind,
-            full=full,
-            data=data,
-        )
+    session.connection().execute(
+        _INSERT,
+        {
+            "claim_id": claim_id,
+            "revision": revision,
+            "at": utcnow(),
+            "author": author,
+            "summary": summary,
+            "kind": kind,
+            "full": full,
+            "data": data,
+        },
     )
 
 
@@ -183,7 +187,6 @@ def record_changes(session: Session, texts: Mapping[int, str]) -> None:
         elif previous[1] == text and claim_id not in notes:
             continue  # nothing a reader could see changed, and nobody said it did
         _append(session, claim_id, text, summary, kind, author, previous)
-    session.flush()
 
 
 def record_deletion(session: Session, claim_id: int, text: str, summary: str) -> None:
