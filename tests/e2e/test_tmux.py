@@ -212,16 +212,36 @@ def test_hangup_keeps_a_draft_that_the_next_start_restores(
     assert tmux.wait_exit() == 0
 
 
+def prompt_value(screen: str) -> str | None:
+    """What the export dialog's input shows (None: no such dialog on the screen)."""
+    lines = screen.splitlines()
+    for index, line in enumerate(lines):
+        if "Export this claim's Markdown to" in line:
+            for field in lines[index + 1 : index + 5]:
+                if "▊" in field and "▎" in field and "▔" not in field and "▁" not in field:
+                    return field.split("▊", 1)[1].rsplit("▎", 1)[0].strip()
+    return None
+
+
+def type_export_path(tmux: Tmux, path: Path) -> None:
+    """Replace the suggested path with ``path``, seeing each step land on the screen."""
+    tmux.keys("End", "C-u")  # wherever the cursor was: to the end, then all to its left
+    poll(lambda: prompt_value(tmux.capture()) == "", timeout=20, what="the suggestion cleared")
+    tmux.type(str(path))
+    poll(
+        lambda: (prompt_value(tmux.capture()) or "").endswith(path.name),
+        timeout=20,
+        what="the path typed",
+    )
+
+
 def test_export_asks_before_replacing_a_file(tmux: Tmux, tmp_path: Path, data_dir: Path) -> None:
     start_on_sample(tmux, tmp_path, data_dir)
     notes = tmp_path / "notes.md"
     notes.write_bytes(b"My notes, not a card\n")
     tmux.keys("x")
     tmux.wait_for("Export this claim's Markdown to")
-    tmux.keys("C-u")  # the suggested path goes; ours is typed
-    poll(lambda: "000001-" not in tmux.capture(), timeout=20, what="the suggestion cleared")
-    tmux.type(str(notes))
-    tmux.wait_for(notes.name)
+    type_export_path(tmux, notes)
     tmux.keys("Enter")
     screen = tmux.wait_for("already exists", "Overwrite (y)", "Cancel (n)")
     assert_fits(screen)
@@ -230,10 +250,7 @@ def test_export_asks_before_replacing_a_file(tmux: Tmux, tmp_path: Path, data_di
     assert notes.read_bytes() == b"My notes, not a card\n"
     tmux.keys("x")
     tmux.wait_for("Export this claim's Markdown to")
-    tmux.keys("C-u")
-    poll(lambda: "000001-" not in tmux.capture(), timeout=20, what="the suggestion cleared")
-    tmux.type(str(notes))
-    tmux.wait_for(notes.name)
+    type_export_path(tmux, notes)
     tmux.keys("Enter")
     tmux.wait_for("already exists", "Overwrite (y)")
     tmux.keys("y")
