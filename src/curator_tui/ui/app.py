@@ -124,7 +124,7 @@ class CuratorApp(App[None]):
         self.sub_title = self.library_name
         if self.config.keys:
             self.set_keymap(self.config.keys)
-        self.push_screen(MainScreen())
+        self.push_screen(MainScreen(self.engine, self.library_name))
         # Everything alive once the screen is up (Textual, SQLAlchemy, the widgets: ~150k
         # objects) lives as long as the app. Frozen, the collector stops walking it on
         # each full collection, which stalled a keystroke now and then by 50-100 ms.
@@ -318,11 +318,7 @@ class CuratorApp(App[None]):
         yield SystemCommand("Undo", "Undo the last edit", self.action_undo)
 
     def _run_binding(self, binding: Binding) -> None:
-        action = binding.action.removeprefix("screen.")
-        if action in ("open",):
-            self.main.claim_list.action_open()
-            return
-        self.call_later(self.main.run_action, action)
+        self.main.run_binding(binding)
 
 
 def run_app(engine: Engine) -> None:

@@ -21,6 +21,8 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
     from curator_tui.ui.widgets.claim_list import ClaimList
     from curator_tui.ui.widgets.evidence import EvidenceList
     from curator_tui.ui.widgets.gold import GoldList
+    from curator_tui.ui.widgets.history import HistoryList
+    from curator_tui.ui.widgets.item_list import ItemList
     from curator_tui.ui.widgets.mechanisms import MechanismEditor
 
     return [
@@ -31,6 +33,8 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
         ("Mechanisms pane (2)", list(MechanismEditor.BINDINGS)),
         ("Evidence pane (3)", list(EvidenceList.BINDINGS)),
         ("Gold-standard pane (4)", list(GoldList.BINDINGS)),
+        ("History pane (6)", list(HistoryList.BINDINGS)),
+        ("Lists in the panes (2, 3, 4, 6)", list(ItemList.BINDINGS)),
     ]
 
 

@@ -1,53 +1,75 @@
 """The main screen: the claim list on the left, the claim's panes on the right.
 
-The screen is the only place that calls the services; it does so in thread workers
-and hands the widgets plain data.
+The screen is the only place that calls the services, in thread workers, and hands the
+widgets plain data. Panes post what the curator wants (``EditRequested``,
+``DialogRequested``); one handler runs every edit through the ``EditRunner`` (which keeps
+the inverses for ctrl+z) and shows its result (``Edited``): the claim reloaded, the cursor
+on the row the edit names, a notice of what was done.
 """
 
 from __future__ import annotations
 
-from sqlalchemy.exc import SQLAlchemyError
+from collections.abc import Callable
+from dataclasses import replace
+
+from sqlalchemy.engine import Engine
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import (
-    Footer,
-    Header,
-    Input,
-    ProgressBar,
-    TabbedContent,
-    TabPane,
-    TextArea,
-)
+from textual.dom import DOMNode
+from textual.widgets import Footer, Header, Input, ProgressBar, TabbedContent, TabPane, TextArea
 
 from curator_tui.cards.model import Stance
 from curator_tui.cards.render import render_markdown
 from curator_tui.db import session_scope
-from curator_tui.services import claims as claim_service
+from curator_tui.services import edits, history
 from curator_tui.services.cards import ClaimDetail, load_claim
 from curator_tui.services.errors import NotFound
-from curator_tui.ui.screens.draft_actions import DraftActions
+from curator_tui.ui.drafts import Draft, Origin
+from curator_tui.ui.edit_runner import EditRunner
+from curator_tui.ui.messages import (
+    DetailLoaded,
+    DialogRequested,
+    DiffLoaded,
+    DiffRequested,
+    DraftsLoaded,
+    Edited,
+    EditFailed,
+    EditRequested,
+    HistoryLoaded,
+    NothingToUndo,
+)
+from curator_tui.ui.screens import openers
+from curator_tui.ui.screens.dialogs import ConfirmDialog
+from curator_tui.ui.screens.transfer_actions import TransferActions
 from curator_tui.ui.widgets.claim_editor import ClaimEditor
-from curator_tui.ui.widgets.claim_list import PAGE, ClaimList
+from curator_tui.ui.widgets.claim_list import ClaimList
 from curator_tui.ui.widgets.evidence import EvidenceList
 from curator_tui.ui.widgets.filter_input import FilterInput
 from curator_tui.ui.widgets.gold import GoldList
+from curator_tui.ui.widgets.history import HistoryPane
+from curator_tui.ui.widgets.item_list import ItemList
 from curator_tui.ui.widgets.mechanisms import MechanismEditor
 from curator_tui.ui.widgets.preview import Preview
 
-SORTS: list[claim_service.Sort] = ["statement", "updated", "id"]
-EMPTY_LIBRARY = [
-    "",
-    "No claims yet.",
-    "",
-    "Press n to create a claim,",
-    "or i to import card files",
-    "(.txt or .md, or a folder).",
-]
+
+def _tab(key: str, tab: str, title: str, tooltip: str) -> Binding:
+    return Binding(key, f"tab('{tab}')", title, show=False, tooltip=tooltip, id=f"tabs.{tab}")
 
 
-class MainScreen(DraftActions):
+# Where the focus goes when a pane is shown.
+TAB_FOCUS = {
+    "claim": "#statement",
+    "mechanisms": "#mechanism-editor",
+    "evidence": "#supporting",
+    "gold": "#gold-list",
+    "preview": "#preview-pane",
+    "history": "#history-list",
+}
+
+
+class MainScreen(TransferActions):
     """Browse and edit the library."""
 
     BINDINGS = [
@@ -87,50 +109,21 @@ class MainScreen(DraftActions):
             id="claims.delete",
             show=False,
         ),
-        Binding(
-            "1",
-            "tab('claim')",
-            "Claim",
-            show=False,
-            tooltip="Statement and synthesis",
-            id="tabs.claim",
-        ),
-        Binding(
-            "2",
-            "tab('mechanisms')",
-            "Mechanisms",
-            show=False,
-            tooltip="Mechanisms and steps",
-            id="tabs.mechanisms",
-        ),
-        Binding(
-            "3",
-            "tab('evidence')",
-            "Evidence",
-            show=False,
-            tooltip="Supporting and contradicting studies",
-            id="tabs.evidence",
-        ),
-        Binding(
-            "4",
-            "tab('gold')",
-            "Gold standard",
-            show=False,
-            tooltip="Ideal study designs",
-            id="tabs.gold",
-        ),
-        Binding(
-            "5",
-            "tab('preview')",
-            "Preview",
-            show=False,
-            tooltip="The Markdown export",
-            id="tabs.preview",
-        ),
+        _tab("1", "claim", "Claim", "Statement and synthesis"),
+        _tab("2", "mechanisms", "Mechanisms", "Mechanisms and steps"),
+        _tab("3", "evidence", "Evidence", "Supporting and contradicting studies"),
+        _tab("4", "gold", "Gold standard", "Ideal study designs"),
+        _tab("5", "preview", "Preview", "The Markdown export"),
+        _tab("6", "history", "History", "Every change to the claim, its diff, restore"),
         Binding(
             "escape", "back", "Back", show=False, tooltip="Back to the claim list", id="claims.back"
         ),
     ]
+
+    def __init__(self, engine: Engine, library_name: str) -> None:
+        super().__init__(engine, library_name)
+        self.edits = EditRunner(self, engine)
+
     # --- layout ----------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
@@ -152,6 +145,8 @@ class MainScreen(DraftActions):
                     yield GoldList(id="gold-list")
                 with TabPane("5 Preview", id="preview"):
                     yield Preview(id="preview-pane")
+                with TabPane("6 History", id="history"):
+                    yield HistoryPane(id="history-pane")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -159,147 +154,25 @@ class MainScreen(DraftActions):
         self.query_one("#progress", ProgressBar).display = False
         self.query_one(ClaimList).focus()
         self.show_detail(None)
-        self._first_page()
+        self.first_page()
         # Watched rather than waiting for Input.Changed: the query starts with the keystroke,
         # while the screen is laid out again, instead of after it.
         self.watch(self.query_one("#filter", Input), "value", self.filter_typed, init=False)
 
-    # --- the list --------------------------------------------------------------------
+    # --- showing a claim -------------------------------------------------------------
 
-    def reload_list(self, select_id: int | None = None) -> None:
-        """Recount the claims for the filter and reload the cursor's page (one worker)."""
-        self._typed.clear()  # the library or the order changed: forget what typing found
-        self._start_reload(select_id, self.claim_list.cursor)
-
-    def _start_reload(self, select_id: int | None, cursor: int) -> None:
-        self._list_request += 1
-        self._reload(self._list_request, self.search, self.sort, select_id, cursor)
-
-    def _first_page(self) -> None:
-        """The list's first page, read before the screen is first drawn.
-
-        ~15 ms at 100,000 claims: the screen is drawn once, with its rows, instead of
-        drawn empty while a worker competes with that drawing for the GIL (which made the
-        same query take 140 ms) and then drawn again. A library error goes to the worker,
-        which reports it as usual.
-        """
-        self._list_request += 1
-        try:
-            found = self._read_list(self.search, self.sort, None, 0)
-        except SQLAlchemyError:
-            self.reload_list()
-            return
-        self._list_reloaded(self._list_request, *found)
-
-    def _read_list(
-        self, search: str, sort: claim_service.Sort, select_id: int | None, cursor: int
-    ) -> tuple[int, int | None, int, list[claim_service.ClaimRow]]:
-        """(total, the selected claim's index, the page's offset, the page's rows)."""
-        with session_scope(self.curator.engine) as session:
-            total = claim_service.count_claims(session, search)
-            index = claim_service.index_of(session, select_id, search, sort) if select_id else None
-            at = index if index is not None else min(cursor, max(total - 1, 0))
-            offset = at // PAGE * PAGE
-            rows = (
-                claim_service.list_claims(session, search, sort, offset, PAGE, matches=total)
-                if total
-                else []
-            )
-        return total, index, offset, rows
-
-    @work(thread=True, exclusive=True, group="list", exit_on_error=False)
-    def _reload(
-        self,
-        request: int,
-        search: str,
-        sort: claim_service.Sort,
-        select_id: int | None,
-        cursor: int,
-    ) -> None:
-        found = self._read_list(search, sort, select_id, cursor)
-        self.app.call_from_thread(self._list_reloaded, request, *found)
-
-    def _list_reloaded(
-        self,
-        request: int,
-        total: int,
-        index: int | None,
-        offset: int,
-        rows: list[claim_service.ClaimRow],
-    ) -> None:
-        if request != self._list_request:
-            return  # the filter or the library changed again while this one was counted
-        if offset == 0 and index is None:
-            if len(self._typed) >= 100:
-                del self._typed[next(iter(self._typed))]
-            self._typed[self.search] = (total, rows)
-        self._show_list(total, index, offset, rows)
-
-    def _show_list(
-        self, total: int, index: int | None, offset: int, rows: list[claim_service.ClaimRow]
-    ) -> None:
-        claims = self.claim_list
-        message = (
-            EMPTY_LIBRARY
-            if not self.search
-            else ["", f"No claim matches “{self.search}”.", "", "escape clears the filter."]
-        )
-        generation = claims.reset(total, message)
-        claims.border_title = f"Claims ({total:,})" + (
-            f" matching “{self.search}”" if self.search else ""
-        )
-        claims.border_subtitle = f"sort: {self.sort} · ▸ steps ▪ studies · ! cut off"
-        if index is not None:
-            claims.cursor = index  # before the rows arrive: they announce the cursor's claim
-        claims.set_page(generation, offset, rows)
-        if total == 0:
-            self.show_detail(None)
-        claims.row_at(claims.cursor)  # the cursor's page, if it was not the one loaded
-
-    @on(ClaimList.NeedRows)
-    def fetch_rows(self, message: ClaimList.NeedRows) -> None:
-        self._fetch_page(self.claim_list.generation, message.offset, message.limit)
-
-    @work(thread=True, group="pages", exit_on_error=False)
-    def _fetch_page(self, generation: int, offset: int, limit: int) -> None:
-        with session_scope(self.curator.engine) as session:
-            rows = claim_service.list_claims(session, self.search, self.sort, offset, limit)
-        self.app.call_from_thread(self.claim_list.set_page, generation, offset, rows)
-
-    @on(ClaimList.Highlighted)
-    def claim_highlighted(self, message: ClaimList.Highlighted) -> None:
-        current = self.claim_list.current
-        if current is None or current.id != message.row.id:
-            return  # a stale announcement: the cursor has moved on since
-        if self.detail is not None and self.detail.id == message.row.id:
-            return
-        if self._detail_timer is not None:
-            self._detail_timer.stop()
-            self._detail_timer = None
-        if self.focused is self.query_one("#filter", Input):
-            # While the curator types a filter, load the claim once typing pauses.
-            claim_id = message.row.id
-            self._detail_timer = self.set_timer(0.25, lambda: self.load_detail(claim_id))
-        else:
-            self.load_detail(message.row.id)
+    @on(DetailLoaded)
+    def detail_loaded(self, message: DetailLoaded) -> None:
+        if message.request == self._detail_request:
+            self.show_detail(message.detail)
 
     @on(ClaimList.Opened)
     def claim_opened(self, message: ClaimList.Opened) -> None:
         self.load_detail(message.row.id)
         self.action_tab(self.query_one(TabbedContent).active or "mechanisms")
 
-    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def load_detail(self, claim_id: int) -> None:
-        """Load one claim for the panes."""
-        try:
-            with session_scope(self.curator.engine) as session:
-                detail: ClaimDetail | None = load_claim(session, claim_id)
-        except NotFound:
-            detail = None
-        self.app.call_from_thread(self.show_detail, detail)
-
     def show_detail(self, detail: ClaimDetail | None, keep: str | None = None) -> None:
-        """Hand a claim (plain data) to every pane."""
+        """Hand a claim (plain data) to every pane; ``keep``: the row the cursor goes to."""
         editor = self.query_one(ClaimEditor)
         if editor.dirty and (detail is None or detail.id != editor.claim_id):
             # Moving to another claim with unsaved text: keep the text, keep the claim.
@@ -309,18 +182,292 @@ class MainScreen(DraftActions):
             )
             return
         self.detail = detail
+        claim_id = detail.id if detail else None
         editor.show_claim(detail)
         self.query_one(MechanismEditor).show_claim(detail, keep)
         for pane in self.query(EvidenceList):
-            pane.show_evidence(detail.evidence if detail else None)
-        self.query_one(GoldList).show_gold(detail.gold if detail else None)
-        if self.query_one(TabbedContent).active == "preview" or detail is None:
+            pane.show_evidence(claim_id, detail.evidence if detail else None, keep)
+        self.query_one(GoldList).show_gold(claim_id, detail.gold if detail else None, keep)
+        self._follow(keep)
+        active = self.query_one(TabbedContent).active
+        if active == "preview" or detail is None:
             # Rendering Markdown widgets is the slowest part of showing a claim: only when seen.
             self.query_one(Preview).show_markdown(
                 render_markdown(detail.to_card()) if detail else ""
             )
-        library = self.curator.library_name
-        self.sub_title = f"{library} · claim {detail.id}" if detail else library
+        if active == "history" or detail is None:
+            self.refresh_history()
+        self.sub_title = f"{self.library_name} · claim {claim_id}" if detail else self.library_name
+
+    def _follow(self, keep: str | None) -> None:
+        """The cursor follows an item that moved to the other list of its pane (a flip)."""
+        focused = self.focused
+        if keep is None or not isinstance(focused, ItemList) or focused.has_key(keep):
+            return
+        for pane in self.query(ItemList):
+            if pane.parent is focused.parent and pane.has_key(keep):
+                pane.focus()
+
+    # --- history ---------------------------------------------------------------------
+
+    def refresh_history(self) -> None:
+        """Reload the history pane for the current claim."""
+        if self.detail is None:
+            self.query_one(HistoryPane).show_entries(None, [])
+        else:
+            self._load_history(self.detail.id)
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def _load_history(self, claim_id: int) -> None:
+        with session_scope(self.engine) as session:
+            entries = history.revisions(session, claim_id)
+        self.post_message(HistoryLoaded(claim_id, entries))
+
+    @on(HistoryLoaded)
+    def history_loaded(self, message: HistoryLoaded) -> None:
+        if self.detail is not None and self.detail.id == message.claim_id:
+            self.query_one(HistoryPane).show_entries(message.claim_id, message.entries)
+
+    @on(DiffRequested)
+    def diff_requested(self, message: DiffRequested) -> None:
+        self._load_diff(message.claim_id, message.revision)
+
+    @work(thread=True, exclusive=True, group="diff", exit_on_error=False)
+    def _load_diff(self, claim_id: int, revision: int) -> None:
+        with session_scope(self.engine) as session:
+            old = history.text_at(session, claim_id, revision)
+            newest = history.latest(session, claim_id)
+        now = newest[1] if newest else ""
+        diff = history.unified_diff(old, now, f"revision {revision}", "now")
+        self.post_message(DiffLoaded(claim_id, revision, diff))
+
+    @on(DiffLoaded)
+    def diff_loaded(self, message: DiffLoaded) -> None:
+        self.query_one(HistoryPane).show_diff(message.claim_id, message.revision, message.diff)
+
+    # --- edits: the one handler ------------------------------------------------------
+
+    @on(EditRequested)
+    def edit_requested(self, message: EditRequested) -> None:
+        message.stop()
+        edit, question = message.edit, message.confirm
+        if question is None:
+            self.run_edit(edit)
+            return
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.run_edit(edit)
+
+        self.app.push_screen(ConfirmDialog(question, yes="Yes"), decided)
+
+    def run_edit(self, edit: edits.Edit) -> None:
+        """Apply an edit (in a worker); ``Edited`` or ``EditFailed`` follows."""
+        self.edits.run(edit)
+
+    def action_undo(self) -> None:
+        """Undo the newest edit of this session (in a worker)."""
+        self.edits.undo()
+
+    @on(Edited)
+    def edited(self, message: Edited) -> None:
+        applied, detail = message.applied, message.detail
+        editor = self.query_one(ClaimEditor)
+        if detail is not None and editor.claim_id == detail.id:
+            saved = isinstance(applied.edit, edits.EditClaim) and message.undone is None
+            if editor.dirty and not saved:
+                # Our own edit bumped the version: unsaved statement text is not a conflict.
+                editor.version = detail.version
+            else:
+                editor.show_claim(detail, force=True)
+        self.show_detail(detail, openers.focus_key(applied))
+        self.reload_list(detail.id if detail else None)
+        if message.undone is not None:
+            self.notify(f"Undone: {message.undone}", markup=False)
+        else:
+            self.notify(applied.summary[:1].upper() + applied.summary[1:] + ".", markup=False)
+        if isinstance(applied.edit, edits.CreateClaim):
+            self.action_tab("mechanisms")
+
+    @on(EditFailed)
+    def edit_failed(self, message: EditFailed) -> None:
+        edit = message.edit
+        if (
+            message.conflict
+            and message.undone is None
+            and isinstance(edit, edits.EditClaim)
+            and edit.expected_version is not None
+        ):
+            self._ask_overwrite(edit)
+            return
+        if message.undone is not None:
+            reason = f"Cannot undo {message.undone}: {message.reason}"
+        else:
+            reason = message.reason[:1].upper() + message.reason[1:]
+        self.notify(reason, severity="error", markup=False)
+
+    @on(NothingToUndo)
+    def nothing_to_undo(self) -> None:
+        self.notify("Nothing to undo.")
+
+    def _ask_overwrite(self, edit: edits.EditClaim) -> None:
+        def decided(overwrite: bool | None) -> None:
+            if overwrite:
+                self.run_edit(replace(edit, expected_version=None))
+            else:
+                self.notify(
+                    "Your text is still in the editor; escape discards it and shows the saved claim."
+                )
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "This claim was changed elsewhere since you opened it. Overwrite with your text?",
+                yes="Overwrite",
+                no="Keep my text here",
+            ),
+            decided,
+        )
+
+    # --- dialogs ---------------------------------------------------------------------
+
+    @on(DialogRequested)
+    def dialog_requested(self, message: DialogRequested) -> None:
+        message.stop()
+        self.open_dialog(message.origin)
+
+    def open_dialog(
+        self,
+        origin: Origin,
+        draft: dict[str, str] | None = None,
+        detail: ClaimDetail | None = None,
+    ) -> None:
+        """Open the dialog an origin names (with a draft's text), for ``detail`` or the current claim."""
+        if origin.action == "new_claim":
+            self.app.push_screen(openers.new_claim(self.run_edit, draft))
+            return
+        if origin.action == "import":
+            self.open_import(draft)
+            return
+        detail = detail or self.need_claim()
+        if detail is None or (origin.claim_id is not None and origin.claim_id != detail.id):
+            return
+        if origin.action == "export":
+            self.open_export(detail, draft)
+            return
+        dialog = openers.claim_dialog(origin, detail, self.run_edit, draft)
+        if isinstance(dialog, str):
+            self.notify(dialog, severity="warning")
+        elif dialog is not None:
+            self.app.push_screen(dialog)
+
+    # --- the claim -------------------------------------------------------------------
+
+    def action_new_claim(self) -> None:
+        self.open_dialog(Origin("new_claim"))
+
+    def action_delete_claim(self) -> None:
+        if (detail := self.need_claim()) is not None:
+            self.post_message(
+                EditRequested(
+                    edits.DeleteClaim(detail.id),
+                    confirm=f"Delete claim {detail.id}? (ctrl+z undoes)",
+                )
+            )
+
+    def save_claim(self) -> bool:
+        """Save the claim pane's text (in a worker); False when there is nothing it can save."""
+        editor = self.query_one(ClaimEditor)
+        edit = editor.pending_edit()
+        if isinstance(edit, str):
+            self.notify(edit, severity="error")
+            return False
+        if edit is not None:
+            self.run_edit(edit)
+        return edit is not None
+
+    @on(ClaimEditor.CancelRequested)
+    def cancel_claim(self) -> None:
+        editor = self.query_one(ClaimEditor)
+        if not editor.dirty:
+            self.claim_list.focus()
+            return
+
+        def decided(discard: bool | None) -> None:
+            if discard:
+                editor.revert()
+                if self.detail is not None:
+                    self.load_detail(self.detail.id)
+                self.claim_list.focus()
+
+        self.app.push_screen(
+            ConfirmDialog("Discard your changes to this claim?", yes="Discard", no="Keep editing"),
+            decided,
+        )
+
+    # --- unsaved text and drafts -----------------------------------------------------
+
+    def unsaved_draft(self) -> Draft | None:
+        """The claim pane's text, if it is not saved."""
+        editor = self.query_one(ClaimEditor)
+        if not editor.dirty:
+            return None
+        statement, synthesis = editor.values
+        return Draft(
+            where="claim",
+            title=f"Claim {editor.claim_id}",
+            fields={"statement": statement, "synthesis": synthesis},
+            claim_id=editor.claim_id,
+            version=editor.version,
+            changed=editor.changed_fields(),
+        )
+
+    def save_unsaved(self) -> bool:
+        """Save the claim pane's text as ctrl+s would."""
+        return self.save_claim()
+
+    @work(thread=True, group="drafts", exit_on_error=False)
+    def restore_drafts(self, drafts: list[Draft], restored: Callable[[], None]) -> None:
+        """Put drafts back: the claim pane's text, then each dialog reopened with its text.
+
+        ``restored`` is called once the text is back (to forget the drafts file).
+        """
+        details: dict[int, ClaimDetail | None] = {}
+        for draft in drafts:
+            if draft.claim_id is not None and draft.claim_id not in details:
+                try:
+                    with session_scope(self.engine) as session:
+                        details[draft.claim_id] = load_claim(session, draft.claim_id)
+                except NotFound:
+                    details[draft.claim_id] = None
+        self.post_message(DraftsLoaded(drafts, details, restored))
+
+    @on(DraftsLoaded)
+    def put_back(self, message: DraftsLoaded) -> None:
+        for draft in sorted(message.drafts, key=lambda d: d.where != "claim"):
+            claim_id = draft.claim_id
+            detail = message.details.get(claim_id) if claim_id is not None else None
+            if claim_id is not None and detail is None:
+                text = " / ".join(t for t in draft.fields.values() if t.strip())
+                self.notify(
+                    f"Claim {claim_id} is gone; the text typed for it was: {text}",
+                    severity="warning",
+                    timeout=60,
+                    markup=False,
+                )
+                continue
+            if detail is not None:
+                self.show_detail(detail)
+                self.reload_list(detail.id)
+            if draft.where == "claim" and detail is not None:
+                self.query_one(ClaimEditor).put_draft(
+                    draft.fields.get("statement", ""),
+                    draft.fields.get("synthesis", ""),
+                    draft.version,
+                )
+                self.action_tab("claim")
+            elif draft.origin is not None:
+                self.open_dialog(draft.origin, draft.fields, detail)
+        message.restored()
 
     # --- navigation ------------------------------------------------------------------
 
@@ -328,69 +475,32 @@ class MainScreen(DraftActions):
     def tab_shown(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "preview" and self.detail is not None:
             self.query_one(Preview).show_markdown(render_markdown(self.detail.to_card()))
+        elif event.pane.id == "history":
+            self.refresh_history()
 
     def action_tab(self, tab: str) -> None:
         """Show a pane and focus what is in it."""
         self.query_one(TabbedContent).active = tab
-        target = {
-            "claim": "#statement",
-            "mechanisms": "#mechanism-editor",
-            "evidence": "#supporting",
-            "gold": "#gold-list",
-            "preview": "#preview-pane",
-        }[tab]
-        widget = self.query_one(target)
+        widget = self.query_one(TAB_FOCUS[tab])
         widget.focus()
         if isinstance(widget, TextArea):
             widget.move_cursor(widget.document.end)
 
     def action_back(self) -> None:
-        filter_input = self.query_one("#filter", Input)
-        if self.focused is filter_input:
-            self._close_filter()
+        if self.focused is self.query_one("#filter", Input):
+            self.close_filter()
         else:
             self.claim_list.focus()
 
-    def action_filter(self) -> None:
-        filter_input = self.query_one("#filter", Input)
-        filter_input.display = True
-        filter_input.focus()
+    def run_binding(self, binding: Binding) -> None:
+        """Run a binding chosen in the palette where it is defined (the focused pane first)."""
 
-    def _close_filter(self) -> None:
-        filter_input = self.query_one("#filter", Input)
-        if filter_input.value:
-            filter_input.value = ""
-        filter_input.display = False
-        self.claim_list.focus()
+        def defines(node: DOMNode | None) -> bool:
+            return node is not None and any(
+                isinstance(b, Binding) and b.id == binding.id for b in type(node).BINDINGS
+            )
 
-    def filter_typed(self, value: str) -> None:
-        """The filter's text changed: show the claims matching it."""
-        if value.strip() == self.search:
-            return  # a space typed, or the filter cleared by select_claim
-        self.search = value.strip()
-        self.claim_list.cursor = 0
-        known = self._typed.get(self.search)
-        if known is None:
-            self._start_reload(None, 0)
-        else:
-            self._list_request += 1  # an answer still on its way is for an older text
-            self._show_list(known[0], None, 0, known[1])
-
-    @on(Input.Submitted, "#filter")
-    def filter_done(self, event: Input.Submitted) -> None:
-        self.claim_list.focus()
-
-    def action_cycle_sort(self) -> None:
-        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
-        self.notify(f"Sorted by {self.sort}.")
-        self.reload_list(self.detail.id if self.detail else None)
-
-    def select_claim(self, claim_id: int) -> None:
-        """Show a claim and put the list's cursor on it (clears the filter)."""
-        filter_input = self.query_one("#filter", Input)
-        if filter_input.value:
-            self.search = ""
-            filter_input.value = ""  # filter_typed sees nothing new: the reload is below
-            filter_input.display = False
-        self.load_detail(claim_id)
-        self.reload_list(claim_id)
+        nodes: list[DOMNode | None] = [self, self.focused, *self.query("*")]
+        target = next((node for node in nodes if defines(node)), None)
+        if target is not None:
+            self.call_later(self.app.run_action, binding.action, target)

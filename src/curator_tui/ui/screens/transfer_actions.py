@@ -15,10 +15,10 @@ from curator_tui.services.cards import ClaimDetail
 from curator_tui.ui.clipboard import copy_text
 from curator_tui.ui.drafts import Origin
 from curator_tui.ui.screens.dialogs import ConfirmDialog, PromptDialog
-from curator_tui.ui.screens.editing import EditingScreen
+from curator_tui.ui.screens.library import LibraryScreen
 
 
-class TransferActions(EditingScreen):
+class TransferActions(LibraryScreen):
     """Copy and export the current claim's Markdown; import card files with a progress bar."""
 
     def markdown(self) -> str | None:
@@ -27,12 +27,12 @@ class TransferActions(EditingScreen):
 
     def action_copy(self) -> None:
         if (text := self.markdown()) is None or self.detail is None:
-            self._need_claim()
+            self.need_claim()
             return
         copy_text(self.app, text, f"claim {self.detail.id} as Markdown")
 
     def action_export(self) -> None:
-        if (detail := self._need_claim()) is None:
+        if (detail := self.need_claim()) is None:
             return
         self.open_export(detail)
 
@@ -127,7 +127,7 @@ class TransferActions(EditingScreen):
                 shown = time.monotonic()
                 self.app.call_from_thread(self._progress_to, done)
 
-        importer = Importer(self.curator.engine, on_result=advanced)
+        importer = Importer(self.engine, on_result=advanced)
         try:
             # No worker process in the app: the terminal is Textual's (a child would share
             # it, and multiprocessing cannot even start with Textual's stderr in place).

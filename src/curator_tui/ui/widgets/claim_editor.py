@@ -5,10 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Label, TextArea
 
 from curator_tui.cards.text import strip_controls
 from curator_tui.services.cards import ClaimDetail
+from curator_tui.services.edits import EditClaim
+from curator_tui.ui.messages import EditRequested
 
 
 class ClaimEditor(Vertical):
@@ -17,19 +20,22 @@ class ClaimEditor(Vertical):
     BINDINGS = [
         Binding(
             "ctrl+s",
-            "screen.save_claim",
+            "save",
             "Save",
             tooltip="Save the statement and synthesis",
             id="claim.save",
         ),
         Binding(
             "escape",
-            "screen.cancel_claim",
+            "cancel",
             "Cancel",
             tooltip="Discard unsaved changes",
             id="claim.cancel",
         ),
     ]
+
+    class CancelRequested(Message):
+        """Escape: discard the unsaved text (after asking) or go back to the list."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -109,6 +115,39 @@ class ClaimEditor(Vertical):
         self.synthesis.load_text(synthesis)
         if version is not None:
             self.version = version
+
+    def pending_edit(self) -> EditClaim | str | None:
+        """The edit that saves the typed text; a problem with it; None when nothing changed.
+
+        It carries the version the text was typed on: a claim changed elsewhere since is a
+        conflict, not silently overwritten.
+        """
+        if self.claim_id is None:
+            return None
+        statement, synthesis = self.values
+        if not statement.strip():
+            return "The statement cannot be empty."
+        changed = self.changed_fields()
+        if not changed:
+            return None
+        return EditClaim(
+            self.claim_id,
+            statement=statement if "statement" in changed else None,
+            synthesis=synthesis if "synthesis" in changed else None,
+            expected_version=self.version,
+        )
+
+    def action_save(self) -> None:
+        edit = self.pending_edit()
+        if isinstance(edit, str):
+            self.notify(edit, severity="error")
+        elif edit is None:
+            self.notify("Nothing to save." if self.claim_id else "Select a claim first.")
+        else:
+            self.post_message(EditRequested(edit))
+
+    def action_cancel(self) -> None:
+        self.post_message(self.CancelRequested())
 
     def revert(self) -> None:
         """Back to the saved text."""

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from curator_tui.cards.model import Stance
 from curator_tui.cards.render import study_citation
 from curator_tui.cards.text import strip_controls
+from curator_tui.services import edits
 from curator_tui.services.cards import EvidenceView
 from curator_tui.ui.widgets.item_list import ItemList, item
 
@@ -18,28 +19,28 @@ class EvidenceList(ItemList):
     BINDINGS = [
         Binding(
             "a",
-            "screen.add_study",
+            "add_study",
             "Add study",
             tooltip="Link a study by its DOI",
             id="evidence.add",
         ),
         Binding(
             "enter,e",
-            "screen.edit_item",
+            "edit_item",
             "Edit",
             tooltip="Edit the study's metadata",
             id="evidence.edit",
         ),
         Binding(
             "s",
-            "screen.flip_stance",
+            "flip_stance",
             "Flip stance",
             tooltip="Supporting ⇄ contradicting",
             id="evidence.flip",
         ),
         Binding(
             "d,delete",
-            "screen.delete_item",
+            "delete_item",
             "Unlink",
             tooltip="Unlink the study from this claim",
             id="evidence.unlink",
@@ -50,8 +51,14 @@ class EvidenceList(ItemList):
         super().__init__(id=id)
         self.stance = stance
 
-    def show_evidence(self, evidence: tuple[EvidenceView, ...] | None) -> None:
-        """Show the linked studies of this list's stance."""
+    def show_evidence(
+        self,
+        claim_id: int | None,
+        evidence: tuple[EvidenceView, ...] | None,
+        keep: str | None = None,
+    ) -> None:
+        """Show the linked studies of this list's stance; highlight ``keep`` if it is here."""
+        self.claim_id = claim_id
         mine = [e for e in evidence or () if e.study.stance is self.stance]
         self.border_title = f"{self.stance.value.capitalize()} ({len(mine)})"
         options = []
@@ -69,4 +76,24 @@ class EvidenceList(ItemList):
             options.append(
                 item(Text("None yet: press a to add a study by DOI.", style="italic"), "none:0")
             )
-        self.show(options)
+        self.show(options, keep)
+
+    def _link(self) -> int | None:
+        hit = self.highlighted_as("evidence")
+        return hit[1] if hit else None
+
+    def action_add_study(self) -> None:
+        if self.has_claim():
+            self.ask("add_study", stance=self.stance.value)
+
+    def action_edit_item(self) -> None:
+        if (link := self._link()) is not None:
+            self.ask("edit_study", evidence_id=link)
+
+    def action_flip_stance(self) -> None:
+        if (link := self._link()) is not None:
+            self.request(edits.FlipStance(link))
+
+    def action_delete_item(self) -> None:
+        if (link := self._link()) is not None:
+            self.request(edits.UnlinkStudy(link))
