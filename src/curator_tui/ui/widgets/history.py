@@ -19,7 +19,7 @@ from curator_tui.cards.text import strip_controls
 from curator_tui.services.edits import RestoreRevision
 from curator_tui.services.history import RevisionInfo
 from curator_tui.ui.messages import DiffRequested
-from curator_tui.ui.widgets.item_list import ItemList, item
+from curator_tui.ui.widgets.item_list import Hanging, ItemList, item
 
 DIFF_STYLES = (("+++", "bold"), ("---", "bold"), ("@@", "cyan"), ("+", "green"), ("-", "red"))
 
@@ -35,14 +35,13 @@ def diff_text(diff: str) -> Text:
     return text
 
 
-def entry_line(entry: RevisionInfo) -> Text:
-    """One history entry: revision, author, time (UTC), what was done."""
+def entry_line(entry: RevisionInfo) -> Hanging:
+    """One history entry: revision, author, time (UTC), what was done (wrapped under it)."""
     at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
-    line = Text(f"{entry.revision:>3} ", style="bold")
-    line.append(strip_controls(entry.author), style="italic")
+    line = Text(strip_controls(entry.author), style="italic")
     line.append(f" · {at:%Y-%m-%d %H:%M} · ", style="dim")
     line.append(strip_controls(entry.summary))
-    return line
+    return Hanging(Text(f"{entry.revision:>3} ", style="bold"), line)
 
 
 class HistoryList(ItemList):
