@@ -211,7 +211,13 @@ class EditsAndUndo(RuleBasedStateMachine):
     def edit_study(self, n: int) -> None:
         study = self.pick("study", n)
         if study is not None:
-            values = (("title", self.text("Title")), ("authors", "Doe J; Roe R"), ("year", 2001))
+            values = (
+                ("title", self.text("Title")),
+                ("authors", "Doe J; Roe R"),
+                ("year", 2001),
+                ("design", "RCT"),
+                ("sample_size", 40),
+            )
             self.do(edits.EditStudy(study, values))
 
     @rule(n=st.integers(0, 99), position=st.none() | st.integers(0, 5))

@@ -31,7 +31,8 @@ from curator_tui.services import claims, evidence, gold, history, mechanisms, sn
 from curator_tui.services.common import fetch
 from curator_tui.services.errors import Conflict, NotFound, ServiceError
 
-STUDY_FIELDS = ("title", "authors", "journal", "year", "volume", "issue", "pages", "pmid")
+# Every field of a study record the study dialog edits (services/evidence.py).
+STUDY_FIELDS = evidence.STUDY_FIELDS
 
 
 @dataclass(frozen=True)
