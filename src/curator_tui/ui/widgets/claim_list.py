@@ -6,10 +6,14 @@ and asks for a missing page with a message (the screen fetches it in a worker).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rich.segment import Segment
 from rich.style import Style
+from rich.text import Text
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -21,10 +25,29 @@ from curator_tui.services.claims import ClaimRow
 PAGE = 100
 # Pages kept in memory; far-away pages are dropped so memory stays flat at any library size.
 MAX_PAGES = 20
+# The statement keeps at least this many cells; below it the counts are left out.
+MIN_STATEMENT = 12
+NOT_BOLD = Style(bold=False)
+
+
+class _Styles(NamedTuple):
+    """The styles of a drawing of the list (read once per drawing); mark and counts are
+    foreground only (they are drawn over the line's background, the cursor's or not)."""
+
+    base: Style
+    cursor: Style
+    mark: Style
+    counts: Style
+    empty: Style
+
+
+def _foreground(style: Style) -> Style:
+    """``style`` without its background, so the cursor's background shows through it."""
+    return Style.from_color(style.color) + style.without_color
 
 
 class ClaimList(ScrollView, can_focus=True):
-    """One line per claim: a mark, the statement, the counts of steps and studies."""
+    """One line per claim: a mark, the statement, the counts of steps and studies, the id."""
 
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False, id="list.up"),
@@ -75,6 +98,12 @@ class ClaimList(ScrollView, can_focus=True):
         self._pages: dict[int, list[ClaimRow]] = {}
         self._pending: set[int] = set()
         self._generation = 0
+        self._sort = ""
+        # Widths in digits of the id, steps and studies of the rows loaded since a reset.
+        self._columns = (1, 1, 1)
+        self._styles: _Styles | None = None
+        # Drawn rows, so a scroll by a line draws one new row, not a screenful.
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
 
     # --- data in ---------------------------------------------------------------------
 
@@ -85,6 +114,8 @@ class ClaimList(ScrollView, can_focus=True):
         self.empty_message = empty_message or []
         self._pages.clear()
         self._pending.clear()
+        self._columns = (1, 1, 1)
+        self._strips.clear()
         self.virtual_size = Size(self.size.width, total)
         self.cursor = min(self.cursor, max(0, total - 1))
         self.refresh()
@@ -97,6 +128,7 @@ class ClaimList(ScrollView, can_focus=True):
         page = offset // PAGE
         self._pending.discard(page)
         self._pages[page] = rows
+        self._measure(rows)
         if len(self._pages) > MAX_PAGES:
             here = self.cursor // PAGE
             for far in sorted(self._pages, key=lambda p: -abs(p - here))[
@@ -149,8 +181,10 @@ class ClaimList(ScrollView, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         if self.total:
-            self.scroll_to_region_for(new)
-        self.refresh()
+            self.scroll_to_region_for(new)  # a scroll redraws every line
+        # Only the two lines whose highlight changed are drawn again.
+        self.refresh_line(old)
+        self.refresh_line(new)
         if old != new:
             self._announce()
 
@@ -190,44 +224,122 @@ class ClaimList(ScrollView, can_focus=True):
 
     # --- rendering -------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._styles = None  # read once per drawing, not once per line
+        return super().render_lines(crop)
+
+    def _line_styles(self) -> _Styles:
+        if self._styles is None:
+            component = self.get_component_rich_style
+            self._styles = _Styles(
+                self.rich_style,
+                component("claim-list--cursor"),
+                _foreground(component("claim-list--mark")),
+                _foreground(component("claim-list--counts")),
+                component("claim-list--empty"),
+            )
+        return self._styles
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        styles = self._line_styles()
+        base = styles.base
         if self.total == 0:
             text = self.empty_message[y] if y < len(self.empty_message) else ""
-            style = self.get_component_rich_style("claim-list--empty")
-            return Strip([Segment(" " + text.ljust(width - 1)[: width - 1], base + style)], width)
+            style = base + styles.empty
+            return Strip([Segment(" " + text.ljust(width - 1)[: width - 1], style)], width)
         index = int(self.scroll_offset.y) + y
         if index >= self.total:
             return Strip.blank(width, base)
         row = self.row_at(index)
         selected = index == self.cursor
-        line_style = (
-            base + self.get_component_rich_style("claim-list--cursor") if selected else base
-        )
+        line_style = base + styles.cursor if selected else base
         if row is None:
             return Strip([Segment(" …".ljust(width), line_style)], width)
-        counts = f" {row.steps:>2}▸ {row.studies:>1}▪ "
-        mark = "!" if row.truncated else " "
-        room = max(1, width - len(counts) - 2)
-        # Text is data: control characters are dropped and nothing is parsed as markup.
-        statement = strip_controls(row.statement).replace("\n", " ")
-        if len(statement) > room:
-            statement = statement[: room - 1] + "…"
+        end = "" if self.show_vertical_scrollbar else " "
+        key = (row, width, end, selected, self.has_focus, self._columns, styles)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._draw_row(row, width, end, line_style, styles)
+            if selected and not self.has_focus:
+                strip = Strip([Segment(s.text, (s.style or Style()) + NOT_BOLD) for s in strip])
+            self._strips[key] = strip
+        return strip
+
+    def _draw_row(
+        self, row: ClaimRow, width: int, end: str, line_style: Style, styles: _Styles
+    ) -> Strip:
+        """``! statement…  8▸1▪ 12345``: the mark, the statement cut to fit, the counts, the id.
+
+        The statement is data: a Text cut by cells (wide characters keep the columns in
+        place) drawn as a plain segment, never parsed as markup. The counts go first when
+        room is short. ``end`` is a space, or nothing when the scrollbar's track sets the
+        id apart.
+        """
+        id_width, steps_width, studies_width = self._columns
+        ident = f"{row.id:>{id_width}}"
+        counts = f"{row.steps:>{steps_width}}▸{row.studies:>{studies_width}}▪"
+        room = width - len(ident) - 3 - len(end)  # mark, space, statement, space, id, end
+        if room - len(counts) - 1 >= MIN_STATEMENT:
+            room -= len(counts) + 1
+        else:
+            counts = ""
+        # Control characters are dropped: a claim cannot move the cursor or ring the bell.
+        statement = Text(strip_controls(row.statement).replace("\n", " "))
+        statement.truncate(max(1, room), overflow="ellipsis", pad=True)
+        muted = line_style + styles.counts
         segments = [
-            Segment(mark, line_style + self.get_component_rich_style("claim-list--mark")),
-            Segment(" " + statement.ljust(room), line_style),
-            Segment(counts, line_style + self.get_component_rich_style("claim-list--counts")),
+            Segment("!" if row.truncated else " ", line_style + styles.mark),
+            Segment(f" {statement.plain} ", line_style),
+            Segment(f"{counts} {ident}" if counts else ident, muted),
         ]
-        if selected and not self.has_focus:
-            segments = [Segment(s.text, (s.style or Style()) + Style(bold=False)) for s in segments]
-        return Strip(segments, width).crop(0, width)
+        if end:
+            segments.append(Segment(end, line_style))
+        return Strip(segments).crop_extend(0, width, line_style)
+
+    def _measure(self, rows: list[ClaimRow]) -> None:
+        """Widen the id and count columns to the rows loaded (they never narrow until a reset)."""
+        if rows:
+            id_width, steps_width, studies_width = self._columns
+            self._columns = (
+                max(id_width, *(len(str(row.id)) for row in rows)),
+                max(steps_width, *(len(str(row.steps)) for row in rows)),
+                max(studies_width, *(len(str(row.studies)) for row in rows)),
+            )
+
+    # --- the legend ------------------------------------------------------------------
+
+    def show_sort(self, sort: str) -> None:
+        """Name the order in the legend (under the list), shortened to the list's width."""
+        self._sort = sort
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        if not self._sort:
+            return
+        room = self.size.width - 2  # the border's corners
+        for legend in legend_variants(self._sort):
+            if len(legend) <= room:
+                break
+        self.border_subtitle = Text(legend)
 
     def on_resize(self) -> None:
         self.virtual_size = Size(self.size.width, self.total)
+        self._fit_legend()
 
     def on_focus(self) -> None:
         self.refresh()
 
     def on_blur(self) -> None:
         self.refresh()
+
+
+def legend_variants(sort: str) -> list[str]:
+    """The legend from longest to shortest: the order first, then what the marks mean."""
+    return [
+        f"sort: {sort} · ▸ steps ▪ studies · ! cut off",
+        f"sort: {sort} · ▸ steps ▪ studies",
+        f"sort: {sort} · ▸steps ▪studies",
+        f"sort: {sort}",
+        sort,
+    ]
