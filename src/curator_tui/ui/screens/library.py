@@ -142,7 +142,7 @@ class LibraryScreen(Screen[None]):
         claims.border_title = f"Claims ({total:,})" + (
             f" matching “{self.search}”" if self.search else ""
         )
-        claims.border_subtitle = f"sort: {self.sort} · ▸ steps ▪ studies · ! cut off"
+        claims.show_sort(self.sort)
         if index is not None:
             claims.cursor = index  # before the rows arrive: they announce the cursor's claim
         claims.set_page(generation, offset, rows)
