@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
 from textual import on, work
 from textual.screen import Screen
@@ -139,8 +140,9 @@ class LibraryScreen(Screen[None]):
             else ["", f"No claim matches “{self.search}”.", "", "escape clears the filter."]
         )
         generation = claims.reset(total, message)
-        claims.border_title = f"Claims ({total:,})" + (
-            f" matching “{self.search}”" if self.search else ""
+        # A Text, not a str: a str border title is read as markup, and the filter is data.
+        claims.border_title = Text(
+            f"Claims ({total:,})" + (f" matching “{self.search}”" if self.search else "")
         )
         claims.show_sort(self.sort)
         if index is not None:

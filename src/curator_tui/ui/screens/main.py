@@ -147,7 +147,7 @@ class MainScreen(TransferActions):
                     yield Preview(id="preview-pane")
                 with TabPane("6 History", id="history"):
                     yield HistoryPane(id="history-pane")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False

@@ -56,8 +56,15 @@ class ClaimList(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False, id="list.page_down"),
         Binding("home,g", "jump(0)", "First", show=False, id="list.first"),
         Binding("end,G", "jump(-1)", "Last", show=False, id="list.last"),
+        # Not in the footer: enter on a list is expected, and at 80 columns the footer
+        # needs its room for "? Help" (the key is in help and the palette).
         Binding(
-            "enter", "open", "Open", tooltip="Open the claim in the editor panes", id="list.open"
+            "enter",
+            "open",
+            "Open",
+            tooltip="Open the claim in the editor panes",
+            id="list.open",
+            show=False,
         ),
     ]
     COMPONENT_CLASSES = {
