@@ -26,19 +26,10 @@ from curator_tui.models import (
 )
 from curator_tui.services.common import mark_stale
 from curator_tui.services.errors import Conflict
+from curator_tui.services.evidence import STUDY_FIELDS
 
-STUDY_RECORD = (
-    "title",
-    "authors",
-    "journal",
-    "year",
-    "volume",
-    "issue",
-    "pages",
-    "pmid",
-    "design",
-    "sample_size",
-)
+# Every field of a study's record (the same list the study services validate).
+STUDY_RECORD = STUDY_FIELDS
 
 
 @dataclass(frozen=True)
