@@ -28,8 +28,9 @@ from .conftest import settle, type_text
 
 
 async def until(pilot, condition: Callable[[], object], what: str) -> None:  # type: ignore[no-untyped-def]
-    """Let the app run until ``condition()`` holds (bounded: ~10 s of pauses)."""
-    for _ in range(200):
+    """Let the app run until ``condition()`` holds (bounded generously, ~60 s: a loaded
+    machine is slow, and the bound only turns a hang into a clear failure)."""
+    for _ in range(1200):
         if condition():
             return
         await pilot.pause(0.05)
