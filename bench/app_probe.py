@@ -2,6 +2,7 @@
 
     python bench/app_probe.py start  LIBRARY SPAWN_TIME
     python bench/app_probe.py filter LIBRARY SPAWN_TIME [KEYSTROKES]
+    python bench/app_probe.py save   LIBRARY SPAWN_TIME [SAVES]
 
 ``SPAWN_TIME`` is ``time.time()`` in the parent just before it started this process, so
 ``first_paint`` counts interpreter start-up and imports too (what the curator waits for).
@@ -11,6 +12,12 @@ covers a jump to the far end of the list. "filter" opens the filter with ``/`` a
 words letter by letter (then erases them), timing each keystroke until the list shows
 the new filter: the list was reset, its total equals the count for the new text, and
 the cursor's page of rows is loaded.
+ "save" edits the first
+step of the first claim ``SAVES`` times (``2``, ``e``, a letter typed or erased at the
+end of the step's text, then ``ctrl+s``), timing each ``ctrl+s`` until the list shows the
+saved claim again: the dialog is gone, the list was reset and the cursor's row is loaded.
+It uses only keys and widgets that the app had before the edit commands and the history
+(``bench/save_cost.py`` runs it on both trees).
 
 Keys are posted to the app's driver exactly as ``Pilot.press`` does, but without
 ``Pilot.press``'s idle waits (at least 2 x 20 ms per key); the keystroke is timed by
@@ -98,7 +105,7 @@ async def settle(app: CuratorApp, pilot: Any) -> None:
 def press(app: CuratorApp, key: str) -> None:
     """Post a key event to the app, as Pilot.press does (minus its idle waits)."""
     assert app._driver is not None
-    char = None if key == "backspace" else key
+    char = key if len(key) == 1 else None  # "backspace", "ctrl+s": no character
     event = events.Key(key, char)
     event.set_sender(app)
     app._driver.send_message(event)
@@ -151,6 +158,31 @@ async def main() -> dict[str, Any]:
                 await settle(app, pilot)
             result["keys"] = keys
             result["totals"] = expected
+            result["latencies"] = latencies
+        elif MODE == "save":
+            await settle(app, pilot)
+            await pilot.press("2")
+            await settle(app, pilot)
+            latencies = []
+            for turn in range(KEYSTROKES):
+                await pilot.press("e")
+                await settle(app, pilot)
+                await pilot.press("end", "backspace" if turn % 2 else "x")
+                await settle(app, pilot)
+                dialog = app.screen
+                # (the tree before the history has no public ``generation``)
+                generation = claims._generation
+                started = time.perf_counter()
+                press(app, "ctrl+s")
+                await until(
+                    lambda g=generation, d=dialog: (
+                        app.screen is not d
+                        and claims._generation > g
+                        and claims.current is not None
+                    )
+                )
+                latencies.append(time.perf_counter() - started)
+                await settle(app, pilot)
             result["latencies"] = latencies
         else:
             raise SystemExit(f"unknown mode {MODE!r}")
