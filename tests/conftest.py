@@ -26,6 +26,9 @@ from curator_tui.cards.model import Card, Mechanism, Stance, StudyRef
 from curator_tui.cards.render import render_markdown
 from curator_tui.db import open_library
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pg_server import PgServer, ServerUnavailable
+
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO / "data"
 
@@ -40,8 +43,20 @@ def _db_file(target: Engine | Path | str) -> Path:
     return Path(target)
 
 
+def _is_server(target: Engine | Path | str) -> bool:
+    if isinstance(target, Engine):
+        return target.dialect.name == "postgresql"
+    return isinstance(target, str) and target.startswith(("postgresql", "postgres:"))
+
+
 def dump_library(target: Engine | Path | str) -> str:
-    """The full contents of a library file (schema and rows) as SQL text, via the stdlib."""
+    """The full contents of a library (schema and rows) as text, for "unchanged" checks.
+
+    A SQLite file through the stdlib's iterdump; a PostgreSQL library as every table's
+    columns, indexes, constraints and rows (sorted), and the triggers.
+    """
+    if _is_server(target):
+        return _dump_server(target)
     path = _db_file(target)
     if isinstance(target, Engine):
         # Make sure no pooled connection holds uncommitted state or an open WAL snapshot.
@@ -51,6 +66,124 @@ def dump_library(target: Engine | Path | str) -> str:
         return "\n".join(connection.iterdump())
     finally:
         connection.close()
+
+
+def _dump_server(target: Engine | Path | str) -> str:
+    from sqlalchemy import create_engine, inspect
+
+    engine = target if isinstance(target, Engine) else create_engine(str(target))
+    out: list[str] = []
+    try:
+        with engine.connect() as connection:
+            schema = inspect(connection)
+            for table in sorted(schema.get_table_names()):
+                columns = schema.get_columns(table)
+                out.append(f"TABLE {table} {[(c['name'], str(c['type'])) for c in columns]}")
+                out.append(f"  indexes {sorted(map(repr, schema.get_indexes(table)))}")
+                out.append(f"  checks {sorted(map(repr, schema.get_check_constraints(table)))}")
+                order = ", ".join(str(n + 1) for n in range(len(columns)))
+                quoted = connection.dialect.identifier_preparer.quote(table)
+                for row in connection.exec_driver_sql(f"SELECT * FROM {quoted} ORDER BY {order}"):
+                    out.append(f"  {tuple(row)!r}")
+            for row in connection.exec_driver_sql(
+                "SELECT tgname, tgrelid::regclass::text FROM pg_trigger"
+                " WHERE NOT tgisinternal ORDER BY 1"
+            ):
+                out.append(f"TRIGGER {tuple(row)!r}")
+    finally:
+        if not isinstance(target, Engine):
+            engine.dispose()
+    return "\n".join(out)
+
+
+# ---- the backends: a SQLite file, and a real PostgreSQL server -------------------------
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """The PostgreSQL server for this run (started on first use, stopped at the end).
+
+    Without one, the PostgreSQL tests skip, except in CI (``CI`` set), where they fail:
+    a CI run that cannot start the server must not pass as if it had tested it.
+    """
+    try:
+        server = PgServer.start()
+    except ServerUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {exc}", pytrace=False)
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer) -> str:
+    """A database holding an empty library at the newest schema, to copy for each test."""
+    name = pg_server.new_database()
+    open_library(pg_server.url(name)).dispose()
+    return name
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """``sqlite`` or ``postgresql``: a test using it runs once on each."""
+    return str(request.param)
+
+
+NewLibrary = Callable[..., Engine]
+NewTarget = Callable[..., str]
+
+
+@pytest.fixture
+def new_target(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> NewTarget:
+    """``new_target()``: where a new library goes on this backend, as ``--db`` takes it.
+
+    A file path that does not exist yet, or the URL of a new, empty database (a server's
+    database is made by its administrator; curator-tui makes the tables).
+    """
+    count = [0]
+
+    def make(*, library: bool = False) -> str:
+        count[0] += 1
+        if backend == "sqlite":
+            return str(tmp_path / f"library{count[0]}.db")
+        server: PgServer = request.getfixturevalue("pg_server")
+        template = request.getfixturevalue("pg_template") if library else None
+        name = server.new_database(template=template)
+        request.addfinalizer(lambda: server.drop_database(name))
+        return server.url(name)
+
+    return make
+
+
+@pytest.fixture
+def new_library(new_target: NewTarget) -> Iterator[NewLibrary]:
+    """``new_library()``: a new, empty library (an opened engine) on this backend."""
+    engines: list[Engine] = []
+
+    def make() -> Engine:
+        engines.append(open_library(new_target(library=True)))
+        return engines[-1]
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def any_library(new_library: NewLibrary) -> Engine:
+    """A fresh, empty library: a SQLite file, then (a second run) a PostgreSQL database."""
+    return new_library()
+
+
+@pytest.fixture
+def any_db(new_target: NewTarget) -> str:
+    """``--db`` for a new library on this backend (a path, or an empty database's URL)."""
+    return new_target()
 
 
 @pytest.fixture(scope="session")

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, event
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
 from curator_tui import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 ENV_VAR = "CURATOR_DB"
 APP_NAME = "curator-tui"
+# What to install for a PostgreSQL library: said in one line when the driver is missing.
+POSTGRES_EXTRA = "pip install 'curator-tui[postgres]'"
+PG_DRIVER = "postgresql+psycopg"
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 class LibraryError(RuntimeError):
@@ -31,11 +36,77 @@ def default_library_path() -> Path:
     return user_data_path(APP_NAME, appauthor=False) / "library.db"
 
 
-def resolve_library(option: str | None, environ: dict[str, str] | None = None) -> Path:
-    """``--db`` wins, then ``CURATOR_DB``, then the default library."""
+def is_url(target: object) -> bool:
+    """Whether ``target`` is a database URL (``postgresql://…``) rather than a file path."""
+    return isinstance(target, str) and _URL.match(target) is not None
+
+
+def library_url(target: str) -> str:
+    """A database URL as the engine takes it: ``postgresql://`` means psycopg 3.
+
+    Raises LibraryError for a URL of a database curator-tui does not support.
+    """
+    scheme = target[: target.index("://")].lower()
+    backend = scheme.split("+", 1)[0]
+    if backend in {"postgresql", "postgres"}:
+        return PG_DRIVER + target[target.index("://") :] if "+" not in scheme else target
+    if backend == "sqlite":
+        return target
+    raise LibraryError(
+        f"cannot open {display_name(target)}: a library is a file path or a postgresql:// URL"
+    )
+
+
+def resolve_library(option: str | None, environ: Mapping[str, str] | None = None) -> Path | str:
+    """``--db`` wins, then ``CURATOR_DB``, then the default library.
+
+    A file path comes back as a Path, a database URL as the string it is.
+    """
     env = os.environ if environ is None else environ
     chosen = option or env.get(ENV_VAR)
-    return Path(chosen).expanduser() if chosen else default_library_path()
+    if not chosen:
+        return default_library_path()
+    return chosen if is_url(chosen) else Path(chosen).expanduser()
+
+
+def display_name(target: Engine | URL | Path | str) -> str:
+    """How a library is named to the user: a file's path, or its URL with the password masked."""
+    if isinstance(target, Engine):
+        target = target.url
+    if isinstance(target, Path) or (isinstance(target, str) and not is_url(target)):
+        return str(target)
+    try:
+        url = target if isinstance(target, URL) else make_url(target)
+    except ArgumentError:
+        return "the library URL"  # unparsable: it may hold a password anywhere
+    if url.get_backend_name() == "sqlite" and url.database:
+        # A read-only library is opened as file:PATH?mode=ro (see _open_read_only).
+        return url.database.removeprefix("file:")
+    return url.render_as_string(hide_password=True)
+
+
+def mask_password(text: str, target: Engine | URL | Path | str | None) -> str:
+    """``text`` with the password of ``target``'s URL (if any) masked."""
+    if (
+        target is None
+        or isinstance(target, Path)
+        or (isinstance(target, str) and not is_url(target))
+    ):
+        return text
+    try:
+        url = (
+            target.url
+            if isinstance(target, Engine)
+            else target
+            if isinstance(target, URL)
+            else make_url(target)
+        )
+    except ArgumentError:
+        return text
+    password = url.password
+    if password:
+        text = text.replace(str(password), "***")
+    return text
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -59,14 +130,49 @@ def _read_only(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA query_only=ON")
 
 
+def _postgres_session(dbapi_connection: Any, _record: Any) -> None:
+    # Timestamps without a time zone (history's) are written from UTC values: a server
+    # whose TimeZone is local would shift them. SET outlives the transaction it opens.
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.autocommit = autocommit
+
+
+def engine_options(url: str | URL) -> dict[str, Any]:
+    """``create_engine`` keyword arguments for a library at ``url`` (beyond the URL)."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() != "postgresql":
+        return {}
+    connect: dict[str, Any] = {}
+    # libpq waits forever for a host that drops packets; PGCONNECT_TIMEOUT still wins.
+    if "connect_timeout" not in parsed.query and not os.environ.get("PGCONNECT_TIMEOUT"):
+        connect["connect_timeout"] = 10
+    if "application_name" not in parsed.query and not os.environ.get("PGAPPNAME"):
+        connect["application_name"] = APP_NAME
+    # pre_ping: a connection the server dropped (a restart) is replaced, not handed out.
+    return {"connect_args": connect, "pool_pre_ping": True}
+
+
 def make_engine(path: Path | str, *, read_only: bool = False) -> Engine:
     """An engine for a SQLite file path or a database URL."""
-    url = str(path) if "://" in str(path) else f"sqlite:///{path}"
-    engine = create_engine(url)
+    url = library_url(path) if isinstance(path, str) and is_url(path) else f"sqlite:///{path}"
+    try:
+        engine = create_engine(url, **engine_options(url))
+    except ImportError as exc:
+        if make_url(url).get_backend_name() == "postgresql":
+            raise LibraryError(
+                f"the PostgreSQL driver (psycopg) is not installed: {POSTGRES_EXTRA}"
+            ) from None
+        raise LibraryError(f"cannot open {display_name(url)}: {exc}") from None
+    except ArgumentError:
+        raise LibraryError(f"not a database URL: {display_name(url)}") from None
     if read_only:
         event.listen(engine, "connect", _read_only)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgres_session)
     return engine
 
 
@@ -79,8 +185,15 @@ def _at_head(engine: Engine) -> bool:
     try:
         with engine.connect() as connection:
             row = connection.exec_driver_sql("SELECT version_num FROM alembic_version").first()
-    except (OperationalError, DatabaseError):
+    except (OperationalError, InterfaceError) as exc:
+        if engine.dialect.name != "sqlite":
+            # The server could not be reached or refused us: trying again only waits again.
+            raise LibraryError(
+                f"cannot use the library {display_name(engine)}: {_reason(exc)}"
+            ) from None
         return False
+    except DatabaseError:
+        return False  # no alembic_version table yet
     return row is not None and row[0] == SCHEMA_HEAD
 
 
@@ -90,20 +203,34 @@ def create_schema(engine: Engine) -> Path | None:
         return None
     from curator_tui.migrate import SchemaError, upgrade
 
-    where = engine.url.database or str(engine.url)
+    where = display_name(engine)
     try:
         return upgrade(engine)
     except SchemaError as exc:
         raise LibraryError(f"cannot open the library {where}: {exc}") from None
-    except (OperationalError, DatabaseError) as exc:
+    except (OperationalError, DatabaseError, InterfaceError) as exc:
         raise LibraryError(f"cannot use the library {where}: {_reason(exc)}") from None
+
+
+READ_ONLY = "the library is read-only (you may browse and export it, not change it)"
+# How each database says a write was refused: a read-only SQLite file, a PostgreSQL role
+# with only SELECT, a read-only transaction (a standby, default_transaction_read_only).
+_READ_ONLY_SIGNS = (
+    "readonly",
+    "query_only",
+    "read-only",
+    "permission denied for",
+    "must be owner of",
+)
 
 
 def _reason(exc: Exception) -> str:
     orig = getattr(exc, "orig", None)
-    reason = str(orig or exc).splitlines()[0]
-    if "readonly" in reason or "query_only" in reason or "read-only" in reason:
-        return "the library is read-only (you may browse and export it, not change it)"
+    lines = [line for line in str(orig or exc).splitlines() if line.strip()] or [type(exc).__name__]
+    # libpq writes "FATAL:  password authentication failed"; one space reads better.
+    reason = " ".join(lines[0].split())
+    if any(sign in reason for sign in _READ_ONLY_SIGNS):
+        return READ_ONLY
     return reason
 
 
@@ -113,23 +240,50 @@ def describe_db_error(exc: Exception) -> str:
 
 
 def open_library(path: Path | str, *, create: bool = True) -> Engine:
-    """Open (and if needed create) the library at ``path``; raises LibraryError."""
-    if "://" not in str(path):
-        file = Path(path)
-        if file.is_dir():
-            raise LibraryError(f"{file} is a directory, not a library file")
-        if not file.exists():
-            if not create:
-                raise LibraryError(f"no library at {file}")
-            if not file.parent.exists():
+    """Open (and if needed create) the library at ``path`` (a file or a URL); raises LibraryError.
+
+    A database URL names a database the server already has (made by its administrator);
+    ``create=False`` refuses one that holds no library yet instead of making its tables.
+    """
+    if is_url(path):
+        engine = make_engine(path)
+        try:
+            if not create and not _holds_a_library(engine):
                 raise LibraryError(
-                    f"cannot create the library {file}: {file.parent} does not exist"
+                    f"no library at {display_name(engine)} (create one with 'curator import' "
+                    "or by opening it in 'curator')"
                 )
-    if "://" not in str(path) and _is_read_only(Path(path)):
-        return _open_read_only(Path(path))
-    engine = make_engine(path)
+            create_schema(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return engine
+    file = Path(path)
+    if file.is_dir():
+        raise LibraryError(f"{file} is a directory, not a library file")
+    if not file.exists():
+        if not create:
+            raise LibraryError(f"no library at {file}")
+        if not file.parent.exists():
+            raise LibraryError(f"cannot create the library {file}: {file.parent} does not exist")
+    if _is_read_only(file):
+        return _open_read_only(file)
+    engine = make_engine(file)
     create_schema(engine)
     return engine
+
+
+def _holds_a_library(engine: Engine) -> bool:
+    """Whether the database has any of a library's tables (a server database may be empty)."""
+    from sqlalchemy import inspect
+
+    try:
+        with engine.connect() as connection:
+            return bool(set(inspect(connection).get_table_names()) & {"alembic_version", "claim"})
+    except (OperationalError, DatabaseError, InterfaceError) as exc:
+        raise LibraryError(
+            f"cannot use the library {display_name(engine)}: {_reason(exc)}"
+        ) from None
 
 
 def _is_read_only(file: Path) -> bool:
@@ -167,8 +321,21 @@ def _open_read_only(file: Path) -> Engine:
 
 
 def is_read_only(engine: Engine) -> bool:
-    """True when the library was opened read-only (the file is not writable)."""
-    return engine.dialect.name == "sqlite" and "mode=ro" in str(engine.url)
+    """True when this user may not change the library.
+
+    A SQLite file opened read-only (it is not writable), or on PostgreSQL a role without
+    UPDATE on the claims or a read-only session (a standby, default_transaction_read_only).
+    """
+    if engine.dialect.name == "sqlite":
+        return "mode=ro" in str(engine.url)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            writable = connection.exec_driver_sql(
+                "SELECT has_table_privilege('claim', 'UPDATE')"
+                " AND current_setting('transaction_read_only') = 'off'"
+            ).scalar()
+        return not writable
+    return False
 
 
 @contextmanager
@@ -221,6 +388,8 @@ def bulk_insert(
 # migration 0003 that clear a claim's stored rendering when a part is added (the claims go
 # in already rendered), and the full-text index's (see ``index_claims``).
 FTS_INSERT_TRIGGER = "claim_fts_insert"
+# Read by migration 0003's PostgreSQL triggers: on, they leave a new row's claim rendered.
+PG_BULK_SETTING = "curator.bulk_insert"
 BULK_INSERT_TRIGGERS = (
     FTS_INSERT_TRIGGER,
     *(
@@ -234,11 +403,20 @@ BULK_INSERT_TRIGGERS = (
 def suspended_triggers(connection: Connection, names: Sequence[str]) -> Iterator[set[str]]:
     """These SQLite triggers off for a bulk write inside the caller's transaction.
 
+    On PostgreSQL the cache triggers' clearing on insert is off instead (migration 0003).
+
     Yields the names of those that exist (and were suspended). Each is dropped and created
     again from its own stored SQL, in the same transaction: no other connection ever sees
     the library without it (SQLite lets one writer in at a time, and readers see only
     committed states), and if the transaction is rolled back, so is the drop.
     """
+    if connection.dialect.name == "postgresql":
+        # The triggers stay; each reads this setting, which lasts until the transaction
+        # ends (a rollback or an error ends it too). None is the full-text index's.
+        connection.exec_driver_sql(f"SET LOCAL {PG_BULK_SETTING} = 'on'")
+        yield set()
+        connection.exec_driver_sql(f"SET LOCAL {PG_BULK_SETTING} = 'off'")
+        return
     if connection.dialect.name != "sqlite":
         yield set()
         return
@@ -257,6 +435,20 @@ def suspended_triggers(connection: Connection, names: Sequence[str]) -> Iterator
             connection.exec_driver_sql(
                 sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1)
             )
+
+
+# The PostgreSQL advisory lock held while new claim ids are chosen ("clid" in ASCII).
+_CLAIM_ID_LOCK = 0x636C6964
+
+
+def lock_claim_ids(connection: Connection) -> None:
+    """Serialise the choice of new claim ids until the caller's transaction ends.
+
+    SQLite's write lock already does (one writer at a time); on PostgreSQL two sessions
+    would both read the same highest id and one would fail at its insert.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_CLAIM_ID_LOCK})")
 
 
 def index_claims(connection: Connection, first: int, last: int) -> None:

@@ -53,6 +53,8 @@ REVISION_TABLES: dict[str, frozenset[str]] = {
     "0004": BASELINE_TABLES | {"claim_fts", "library_meta"},
     "0005": BASELINE_TABLES | {"claim_fts", "library_meta", "claim_revision"},
 }
+# Tables only a SQLite library has (the FTS5 index): not expected of a PostgreSQL one.
+SQLITE_ONLY_TABLES = frozenset({"claim_fts"})
 # The baseline's indexes, created if missing when a pre-migration library is adopted: an
 # interrupted first migration of an earlier version could stop between a table and its index.
 BASELINE_INDEXES = {
@@ -72,6 +74,8 @@ SCRATCH_PREFIX = "_alembic_tmp_"
 # transaction, or at a named point ("backup"). Crash tests use it to kill at observed
 # points rather than after guessed delays. Unset in normal use.
 KILL_AT_ENV = "CURATOR_TEST_KILL_AT"
+# The PostgreSQL advisory lock a migration holds (any number; "cura" in ASCII).
+_PG_LOCK = 0x63757261
 
 
 class SchemaError(RuntimeError):
@@ -121,7 +125,22 @@ def _kill_point(name: str) -> None:
 
 def _migration_engine(engine: Engine, *, foreign_keys_off: bool) -> Engine:
     """An engine for one migration transaction; on SQLite, the transaction is ours."""
-    migration = create_engine(engine.url, poolclass=NullPool)
+    from curator_tui.db import engine_options
+
+    migration = create_engine(engine.url, poolclass=NullPool, **engine_options(engine.url))
+    kill_at = os.environ.get(KILL_AT_ENV, "")
+    if migration.dialect.name == "postgresql":
+
+        def lock(connection: Connection) -> None:
+            # What BEGIN IMMEDIATE does on SQLite: two processes opening a new library at
+            # once do not both create it; the second waits, then finds it made. The lock
+            # is the transaction's, released at its commit or rollback.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+
+        event.listen(migration, "begin", lock)
+        if kill_at.isdigit():
+            _count_statements(migration, int(kill_at))
+        return migration
     if migration.dialect.name != "sqlite":
         return migration
 
@@ -142,7 +161,6 @@ def _migration_engine(engine: Engine, *, foreign_keys_off: bool) -> Engine:
 
     event.listen(migration, "connect", connect)
     event.listen(migration, "begin", begin)
-    kill_at = os.environ.get(KILL_AT_ENV, "")
     if kill_at.isdigit():
         _count_statements(migration, int(kill_at))
     return migration
@@ -191,9 +209,11 @@ def _newest_backup(database: str | None) -> Path | None:
     return backups[-1] if backups else None
 
 
-def missing_tables(tables: set[str], revision: str | None) -> set[str]:
+def missing_tables(tables: set[str], revision: str | None, dialect: str = "sqlite") -> set[str]:
     """The tables ``revision`` should have that the library lacks (None: pre-migrations)."""
     expected = REVISION_TABLES.get(revision or BASELINE, BASELINE_TABLES)
+    if dialect != "sqlite":
+        expected = expected - SQLITE_ONLY_TABLES
     return set(expected - tables)
 
 
@@ -203,7 +223,7 @@ def check_complete(connection: Connection, revision: str | None, database: str |
     Raises SchemaError for a half-made library with data: the user restores the backup.
     """
     tables = _table_names(connection)
-    missing = missing_tables(tables, revision)
+    missing = missing_tables(tables, revision, connection.dialect.name)
     if not missing:
         return True
     if not _has_rows(connection, tables):
@@ -224,10 +244,12 @@ def _rebuild_empty(connection: Connection) -> None:
             "SELECT name FROM sqlite_master WHERE type = 'trigger'"
         ).all():
             connection.exec_driver_sql(f'DROP TRIGGER IF EXISTS "{trigger}"')
-    # The full-text table first: dropping it drops its shadow tables too.
+    # The full-text table first: dropping it drops its shadow tables too. PostgreSQL
+    # refuses to drop a table others refer to unless told to drop the references too.
+    cascade = "" if connection.dialect.name == "sqlite" else " CASCADE"
     for name in sorted(names, key=lambda n: (n != "claim_fts", n)):
         quoted = connection.dialect.identifier_preparer.quote(name)
-        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {quoted}")
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {quoted}{cascade}")
 
 
 def _drop_scratch_tables(connection: Connection) -> None:

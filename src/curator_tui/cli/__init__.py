@@ -9,6 +9,7 @@ proves it): scripts and CI jobs should not pay for the UI.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
@@ -47,9 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
         "--db",
-        metavar="PATH",
+        metavar="PATH|URL",
         default=argparse.SUPPRESS,
-        help="library file (default: $CURATOR_DB, else the library in your user data directory)",
+        help="library file, or a postgresql:// URL of a team library (default: $CURATOR_DB, "
+        "else the library in your user data directory)",
     )
     common.add_argument(
         "--no-pager",
@@ -79,13 +81,12 @@ def main(
     args.db = getattr(args, "db", None)
     args.no_pager = getattr(args, "no_pager", False)
     func: Callable[[argparse.Namespace], int] = getattr(args, "func", _app_command(open_app))
-    err = stderr_console
     try:
         return func(args)
     except CliError as exc:
-        err().print(f"curator: error: {exc}", markup=False)
+        _error(args, str(exc))
     except KeyboardInterrupt:
-        err().print("curator: interrupted", markup=False)
+        stderr_console().print("curator: interrupted", markup=False)
         return 130
     except BrokenPipeError:
         # The reader (e.g. `| head`, or the pager the user quit) went away: not an error.
@@ -93,14 +94,27 @@ def main(
         return 0
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
-        err().print(f"curator: error:{where}: {exc.strerror or exc}", markup=False)
+        _error(args, f"{where}: {exc.strerror or exc}", sep="")
     except Exception as exc:  # a last resort: one line, never a traceback
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
             from curator_tui.db import describe_db_error
 
-            err().print(f"curator: error: {describe_db_error(exc)}", markup=False)
+            _error(args, describe_db_error(exc))
         else:
-            err().print(f"curator: error: {type(exc).__name__}: {exc}", markup=False)
+            _error(args, f"{type(exc).__name__}: {exc}")
     return 1
+
+
+def _error(args: argparse.Namespace, message: str, sep: str = " ") -> None:
+    """Print ``curator: error: MESSAGE`` as one line, the library URL's password masked.
+
+    The messages already name libraries by ``display_name``; this is the safety net for
+    text that comes from elsewhere (a driver's error quoting its connection string).
+    """
+    from curator_tui.db import ENV_VAR, mask_password
+
+    for target in (args.db, os.environ.get(ENV_VAR)):
+        message = mask_password(message, target)
+    stderr_console().print(f"curator: error:{sep}{message}", markup=False)

@@ -36,20 +36,30 @@ def warn(message: str) -> None:
 
 
 def open_engine(db: str | None, *, create: bool) -> Engine:
-    """The library chosen by --db / CURATOR_DB / default; the default is seeded when new."""
-    from curator_tui.db import LibraryError, default_library_path, open_library, resolve_library
+    """The library chosen by --db / CURATOR_DB / default; the default is seeded when new.
 
-    path = resolve_library(db)
+    A file path or a database URL (``postgresql://…``); a URL's password is never shown.
+    """
+    from curator_tui.db import (
+        LibraryError,
+        default_library_path,
+        display_name,
+        open_library,
+        resolve_library,
+    )
+
+    target = resolve_library(db)
     is_default = db is None and not os.environ.get("CURATOR_DB")
-    new = "://" not in str(path) and not path.exists()
-    if new and is_default:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    new = isinstance(target, Path) and not target.exists()
+    if new and is_default and isinstance(target, Path):
+        target.parent.mkdir(parents=True, exist_ok=True)
     if new and not create and not is_default:
         raise CliError(
-            f"no library at {path} (create one with 'curator import' or by opening it in 'curator')"
+            f"no library at {display_name(target)} (create one with 'curator import' or by "
+            "opening it in 'curator')"
         )
     try:
-        engine = open_library(path)
+        engine = open_library(target, create=create or is_default)
     except LibraryError as exc:
         raise CliError(str(exc)) from None
     engine = with_author(engine, author())
@@ -59,7 +69,7 @@ def open_engine(db: str | None, *, create: bool) -> Engine:
     if not is_read_only(engine):
         with session_scope(engine) as session:
             check_format(session)
-    if new and is_default and path == default_library_path():
+    if new and is_default and target == default_library_path():
         from curator_tui.services.sample import seed
 
         for result in seed(engine):

@@ -84,8 +84,10 @@ def next_claim_id(connection: Any) -> int:
     SQLite gives a new row max(id) + 1, which reuses the id of the newest claim once it
     is deleted; its history (and a later restore) would then mix two claims.
     """
+    from curator_tui.db import lock_claim_ids
     from curator_tui.models import Claim
 
+    lock_claim_ids(connection)
     highest = connection.execute(
         sa_select(func.max(col(Claim.id))).union_all(
             sa_select(func.max(col(ClaimRevision.claim_id)))

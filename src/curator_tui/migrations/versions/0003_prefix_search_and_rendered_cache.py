@@ -12,6 +12,11 @@ streams stored text instead of rendering 100,000 cards. The cache can never be s
 so bulk inserts of children do not rewrite their claim row for each of them):
 triggers clear it whenever anything it was rendered from changes, whoever changes it (the
 app, the CLI, another tool writing SQL); a cleared cache is simply rendered again.
+SQLite has FTS5 and its own triggers; PostgreSQL gets the same cache triggers as
+PL/pgSQL functions (its search index is another migration's). A bulk insert of claims
+that are already rendered skips the clearing on insert: SQLite drops the insert triggers
+for it, PostgreSQL's read the transaction's ``curator.bulk_insert`` setting
+(``curator_tui.db.suspended_triggers``).
 """
 
 from __future__ import annotations
@@ -70,6 +75,56 @@ def _trigger_names() -> list[str]:
     return names
 
 
+# The transaction-local setting a bulk insert turns on (SET LOCAL) on PostgreSQL.
+PG_BULK_SETTING = "curator.bulk_insert"
+
+
+def _pg_clear(claim: str) -> str:
+    return f"UPDATE claim SET markdown = NULL WHERE id = {claim} AND markdown IS NOT NULL;"
+
+
+def _pg_cache_triggers() -> list[str]:
+    """The cache triggers of ``_cache_triggers`` in PL/pgSQL: one function per table."""
+    bulk = f"current_setting('{PG_BULK_SETTING}', true) = 'on'"
+    sql = [
+        f"""CREATE OR REPLACE FUNCTION claim_markdown_stale() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN {_pg_clear("NEW.id")} RETURN NULL; END $$""",
+        """CREATE TRIGGER claim_markdown_stale AFTER UPDATE OF statement, synthesis ON claim
+            FOR EACH ROW EXECUTE FUNCTION claim_markdown_stale()""",
+        """CREATE OR REPLACE FUNCTION study_markdown_stale() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                UPDATE claim SET markdown = NULL
+                WHERE id IN (SELECT claim_id FROM evidence WHERE study_id = NEW.id)
+                AND markdown IS NOT NULL;
+                RETURN NULL;
+            END $$""",
+        """CREATE TRIGGER study_markdown_stale AFTER UPDATE ON study
+            FOR EACH ROW EXECUTE FUNCTION study_markdown_stale()""",
+    ]
+    for table, claim in _CHILDREN.items():
+        sql.append(
+            f"""CREATE OR REPLACE FUNCTION {table}_markdown_stale() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'INSERT' AND {bulk} THEN RETURN NULL; END IF;
+                IF TG_OP <> 'INSERT' THEN {_pg_clear(claim.format(row="OLD"))} END IF;
+                IF TG_OP <> 'DELETE' THEN {_pg_clear(claim.format(row="NEW"))} END IF;
+                RETURN NULL;
+            END $$"""
+        )
+        sql.append(
+            f"""CREATE TRIGGER {table}_markdown_stale AFTER INSERT OR UPDATE OR DELETE
+            ON {table} FOR EACH ROW EXECUTE FUNCTION {table}_markdown_stale()"""
+        )
+    return sql
+
+
+def _pg_trigger_tables() -> list[str]:
+    return ["claim", "study", *_CHILDREN]
+
+
 def upgrade() -> None:
     with op.batch_alter_table("claim") as batch_op:
         batch_op.add_column(sa.Column("markdown", sa.Text(), nullable=True))
@@ -80,7 +135,11 @@ def upgrade() -> None:
         sa.Column("value", sa.String(), nullable=False),
     )
     op.bulk_insert(meta, [{"key": "render_format", "value": "1"}])
-    if op.get_bind().dialect.name != "sqlite":
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        for statement in _pg_cache_triggers():
+            op.execute(statement)
+    if dialect != "sqlite":
         return
     for name in FTS_TRIGGERS:
         op.execute(f"DROP TRIGGER IF EXISTS {name}")
@@ -118,5 +177,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for name in _trigger_names():
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    elif op.get_bind().dialect.name == "postgresql":
+        for table in _pg_trigger_tables():
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_markdown_stale ON {table}")
+            op.execute(f"DROP FUNCTION IF EXISTS {table}_markdown_stale()")
     with op.batch_alter_table("claim") as batch_op:
         batch_op.drop_column("markdown")
