@@ -8,6 +8,7 @@ tests can use them without the function-scoped-fixture health check.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import sqlite3
@@ -27,7 +28,7 @@ from curator_tui.cards.render import render_markdown
 from curator_tui.db import open_library
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pg_server import PgServer, ServerUnavailable
+from pg_server import BACKENDS, PgServer, ServerUnavailable
 
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO / "data"
@@ -98,8 +99,6 @@ def _dump_server(target: Engine | Path | str) -> str:
 
 # ---- the backends: a SQLite file, and a real PostgreSQL server -------------------------
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
-
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
@@ -138,24 +137,72 @@ NewLibrary = Callable[..., Engine]
 NewTarget = Callable[..., str]
 
 
+class Libraries:
+    """New libraries on either backend, for tests that cannot take function fixtures.
+
+    (Hypothesis runs many examples in one test; each example makes its own library.)
+    The server starts on first use, so a run of SQLite tests never needs one.
+    """
+
+    def __init__(self, request: pytest.FixtureRequest, folder: Path) -> None:
+        self._request = request
+        self._folder = folder
+        self._count = 0
+
+    def target(self, backend: str, *, library: bool = False) -> str:
+        """Where a new library goes: a file path, or an empty database's URL.
+
+        ``library=True``: a database that already holds an empty library (faster than
+        running the migrations again; a file is made by ``open_library`` either way).
+        """
+        self._count += 1
+        if backend == "sqlite":
+            return str(self._folder / f"library{self._count}.db")
+        server: PgServer = self._request.getfixturevalue("pg_server")
+        template = self._request.getfixturevalue("pg_template") if library else None
+        return server.url(server.new_database(template=template))
+
+    def drop(self, target: str) -> None:
+        """Remove a library made by ``target`` (a server's database; files go with tmp)."""
+        if target.startswith("postgresql"):
+            from sqlalchemy.engine import make_url
+
+            server: PgServer = self._request.getfixturevalue("pg_server")
+            server.drop_database(str(make_url(target).database))
+
+    @contextlib.contextmanager
+    def open(self, backend: str) -> Iterator[Engine]:
+        """A new, empty library on ``backend``, dropped afterwards."""
+        target = self.target(backend, library=True)
+        engine = open_library(target)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+            self.drop(target)
+
+
+@pytest.fixture(scope="session")
+def libraries(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Libraries:
+    """``libraries.open(backend)``: a new library on either backend, in any scope."""
+    return Libraries(request, tmp_path_factory.mktemp("libraries"))
+
+
 @pytest.fixture
-def new_target(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> NewTarget:
+def new_target(backend: str, libraries: Libraries, request: pytest.FixtureRequest) -> NewTarget:
     """``new_target()``: where a new library goes on this backend, as ``--db`` takes it.
 
     A file path that does not exist yet, or the URL of a new, empty database (a server's
-    database is made by its administrator; curator-tui makes the tables).
+    database is made by its administrator; curator-tui makes the tables). ``library=True``:
+    a database that holds an empty library already.
     """
-    count = [0]
 
     def make(*, library: bool = False) -> str:
-        count[0] += 1
-        if backend == "sqlite":
-            return str(tmp_path / f"library{count[0]}.db")
-        server: PgServer = request.getfixturevalue("pg_server")
-        template = request.getfixturevalue("pg_template") if library else None
-        name = server.new_database(template=template)
-        request.addfinalizer(lambda: server.drop_database(name))
-        return server.url(name)
+        target = libraries.target(backend, library=library)
+        request.addfinalizer(lambda: libraries.drop(target))
+        return target
 
     return make
 

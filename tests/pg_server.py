@@ -27,6 +27,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 URL_ENV = "CURATOR_TEST_PG_URL"
 BIN_ENV = "CURATOR_TEST_PG_BIN"
 # The unprivileged user the server runs as when the tests run as root.
@@ -36,6 +38,11 @@ SUPERUSER = "curator"
 PASSWORD_ROLE = "curator_pw"
 PASSWORD = "s3cret"
 DRIVER = "postgresql+psycopg"
+
+
+# The backends a test runs on (``@pytest.mark.parametrize("backend", BACKENDS)``, or the
+# ``backend`` fixture): the PostgreSQL run is marked, so ``-m "not postgresql"`` skips it.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)]
 
 
 class ServerUnavailable(RuntimeError):

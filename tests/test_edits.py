@@ -2,6 +2,7 @@
 
 The stateful test applies a few hundred random edits of every kind, then undoes them all:
 the library must hold exactly what it held at the start, and export the same bytes.
+Everything runs on a SQLite file and on a PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ from curator_tui.services.errors import ServiceError
 from curator_tui.services.importing import import_paths
 from curator_tui.services.rendered import iter_markdown
 from curator_tui.undo import InverseStack
+from pg_server import BACKENDS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TABLES = {
@@ -65,19 +68,24 @@ def run(engine: Any, edit: edits.Edit) -> edits.Applied:
 
 
 @pytest.fixture
-def library(tmp_path: Path) -> Any:
-    engine = open_library(tmp_path / "lib.db")
-    import_paths(engine, [DATA])
-    return engine
+def library(any_library: Any) -> Any:
+    import_paths(any_library, [DATA])
+    return any_library
 
 
 class EditsAndUndo(RuleBasedStateMachine):
     """Random edits of every kind; at the end, undo them all."""
 
+    # A new library for each run: a file by default (the PostgreSQL run sets its own).
+    new_target: Any = None
+
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp())
-        self.engine = open_library(self.folder / "lib.db")
+        target = type(self).new_target
+        self.engine = open_library(target() if target else self.folder / "lib.db")
+        # The PostgreSQL run must not quietly fall back to a file.
+        assert type(self) is EditsAndUndo or self.engine.dialect.name == "postgresql"
         import_paths(self.engine, [DATA])
         self.start = dump(self.engine)
         self.start_export = export_all(self.engine)
@@ -267,15 +275,18 @@ class EditsAndUndo(RuleBasedStateMachine):
     @invariant()
     def positions_are_contiguous(self) -> None:
         with self.engine.connect() as connection:
-            for sql in (
-                "SELECT claim_id, group_concat(rank) FROM (SELECT * FROM mechanism ORDER BY rank) GROUP BY claim_id",
-                "SELECT mechanism_id, group_concat(position) FROM (SELECT * FROM mechanismstep ORDER BY position) GROUP BY mechanism_id",
-                "SELECT claim_id, group_concat(position) FROM (SELECT * FROM evidence ORDER BY position) GROUP BY claim_id",
-                "SELECT claim_id, group_concat(position) FROM (SELECT * FROM goldstandarditem ORDER BY position) GROUP BY claim_id",
+            for table, parent, order in (
+                ("mechanism", "claim_id", "rank"),
+                ("mechanismstep", "mechanism_id", "position"),
+                ("evidence", "claim_id", "position"),
+                ("goldstandarditem", "claim_id", "position"),
             ):
-                for _, numbers in connection.execute(text(sql)):
-                    values = [int(v) for v in numbers.split(",")]
-                    assert values == list(range(len(values))), (sql, values)
+                groups: dict[int, list[int]] = {}
+                query = f"SELECT {parent}, {order} FROM {table} ORDER BY {parent}, {order}"
+                for owner, number in connection.execute(text(query)):
+                    groups.setdefault(owner, []).append(number)
+                for values in groups.values():
+                    assert values == list(range(len(values))), (table, values)
 
     def teardown(self) -> None:
         try:
@@ -297,6 +308,31 @@ EditsAndUndo.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 test_every_edit_undone_gives_back_the_library = EditsAndUndo.TestCase
+
+
+class EditsAndUndoOnPostgres(EditsAndUndo):
+    """The same runs on a PostgreSQL database (fewer of them: each makes a database)."""
+
+
+@pytest.fixture
+def postgres_targets(request: pytest.FixtureRequest, libraries: Any) -> Iterator[None]:
+    made: list[str] = []
+
+    def target() -> str:
+        made.append(libraries.target("postgresql", library=True))
+        return made[-1]
+
+    EditsAndUndoOnPostgres.new_target = staticmethod(target)
+    yield
+    EditsAndUndoOnPostgres.new_target = None
+    for url in made:
+        libraries.drop(url)
+
+
+EditsAndUndoOnPostgres.TestCase.settings = settings(EditsAndUndo.TestCase.settings, max_examples=3)
+test_every_edit_undone_gives_back_the_library_on_postgresql = pytest.mark.postgresql(
+    pytest.mark.usefixtures("postgres_targets")(EditsAndUndoOnPostgres.TestCase)
+)
 
 
 def test_undoing_an_unlink_puts_the_study_back_in_its_place(library: Any) -> None:
@@ -372,12 +408,15 @@ def random_edit(engine: Any, kind: str, n: int) -> edits.Edit:
     pick=st.integers(0, 100),
     delete_at_end=st.booleans(),
 )
+@pytest.mark.parametrize("backend_name", BACKENDS)
 def test_restoring_any_revision_gives_that_revisions_export(
-    changes: list[tuple[str, int]], pick: int, delete_at_end: bool
+    libraries: Any,
+    backend_name: str,
+    changes: list[tuple[str, int]],
+    pick: int,
+    delete_at_end: bool,
 ) -> None:
-    folder = Path(tempfile.mkdtemp())
-    try:
-        engine = open_library(folder / "lib.db")
+    with libraries.open(backend_name) as engine:
         import_paths(engine, [DATA / "card-rir-vs-failure.txt"])
         claim = ids(engine, "claim")[0]
         for kind, n in changes:
@@ -395,6 +434,3 @@ def test_restoring_any_revision_gives_that_revisions_export(
             newest = history.revisions(session, claim)[0]
             assert (newest.kind, newest.summary) == ("restored", f"restored revision {revision}")
             assert history.text_at(session, claim, newest.revision) == expected
-        engine.dispose()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)

@@ -1,4 +1,6 @@
-"""Services on a real SQLite library: one transaction per call, inside session_scope.
+"""Services on a real library: one transaction per call, inside session_scope.
+
+Every test runs twice: on a SQLite file and on a PostgreSQL database (``library`` below).
 
 Ordered children (steps, mechanisms, gold items, evidence) must keep contiguous
 positions 0..n-1 after every operation; deletes cascade; studies are shared by DOI.
@@ -103,6 +105,12 @@ FULL_CARD = Card(
 
 
 @pytest.fixture
+def library(any_library: Engine) -> Engine:
+    """A fresh library on each backend: a SQLite file, then a PostgreSQL database."""
+    return any_library
+
+
+@pytest.fixture
 def claim_id(library: Engine) -> int:
     return run(library, create_from_card, FULL_CARD)
 
@@ -110,7 +118,8 @@ def claim_id(library: Engine) -> int:
 # --- the library itself ------------------------------------------------------------------
 
 
-def test_foreign_keys_are_on_in_every_session(library: Engine) -> None:
+def test_foreign_keys_are_on_in_every_session(tmp_path: Path) -> None:
+    library = open_library(tmp_path / "library.db")  # SQLite's pragmas: a file only
     for _ in range(3):
         with session_scope(library) as session:
             connection = session.connection()
@@ -474,11 +483,11 @@ def test_missing_rows_are_not_found(library: Engine) -> None:
     ],
 )
 def test_a_study_record_refuses_an_impossible_year_or_pmid(
-    tmp_path: Path, fields: dict[str, object], message: str
+    library: Engine, fields: dict[str, object], message: str
 ) -> None:
     from curator_tui.services.evidence import get_or_create_study, update_study
 
-    engine = open_library(tmp_path / "lib.db")
+    engine = library
     with session_scope(engine) as session:
         study = get_or_create_study(session, "10.1000/abc", year=2020, pmid="12345678")
     with pytest.raises(ServiceError, match=message), session_scope(engine) as session:
