@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from curator_tui.cards.text import clean, is_truncated
 from curator_tui.models import Claim, Evidence, Mechanism, MechanismStep, utcnow
 from curator_tui.services.common import fetch, mark_stale, required
-from curator_tui.services.errors import Conflict
+from curator_tui.services.errors import Conflict, NotFound
 from curator_tui.services.history import next_claim_id, record_deletion
 from curator_tui.services.search import ClaimSearch, search_for
 
@@ -63,11 +63,9 @@ def update_claim(
 
     With ``expected_version``, refuses (Conflict) when someone else saved in between.
     """
+    if expected_version is not None:
+        expect_version(session, claim_id, expected_version)
     claim = fetch(session, Claim, claim_id)
-    if expected_version is not None and claim.version != expected_version:
-        raise Conflict(
-            f"claim {claim_id} was changed elsewhere (version {claim.version}, you edited {expected_version})"
-        )
     if statement is not None:
         claim.statement = required(statement, "the claim statement")
     if synthesis is not None:
@@ -78,6 +76,34 @@ def update_claim(
     session.flush()
     mark_stale(session, [claim_id])
     return claim.version
+
+
+def expect_version(session: Session, claim_id: int, version: int) -> None:
+    """Refuse (Conflict) unless the claim is still at ``version``, the one the curator saw.
+
+    One statement checks and locks: it "updates" the version to itself where it matches.
+    On PostgreSQL the row then stays locked until commit, and a second save waiting on
+    the lock finds the new version (a SELECT first would let both pass); on SQLite the
+    statement takes the library's write lock before anything was read.
+    """
+    found = session.connection().execute(
+        update(Claim)
+        .where(col(Claim.id) == claim_id, col(Claim.version) == version)
+        .values(version=col(Claim.version))
+    )
+    if found.rowcount == 1:
+        return
+    now = (
+        session.connection()
+        .execute(sa_select(col(Claim.version)).where(col(Claim.id) == claim_id))
+        .scalar_one_or_none()
+    )
+    if now is None:
+        raise NotFound(f"claim {claim_id} was deleted elsewhere since you opened it")
+    raise Conflict(
+        f"claim {claim_id} was changed elsewhere since you opened it"
+        f" (it is at version {now}, you had version {version})"
+    )
 
 
 def delete_claim(session: Session, claim_id: int, summary: str = "deleted the claim") -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select as sa_select
+from sqlalchemy import update
 from sqlmodel import Session, col
 
 from curator_tui.cards.model import Stance
@@ -66,8 +67,34 @@ class Edit:
         return self
 
 
+@dataclass(frozen=True)
+class Guarded(Edit):
+    """An edit made on the claim as the curator saw it, at ``version``.
+
+    Whoever saved the claim since (another app, a script) wins: the edit is refused with
+    ``Conflict`` rather than applied over a claim the curator has not seen. The app sends
+    every edit this way, with the version of the claim it shows; ``apply`` checks it.
+    """
+
+    edit: Edit
+    claim_id: int
+    version: int
+
+    def run(self, session: Session) -> Applied:
+        return self.edit.run(session)
+
+    def retarget(self, claim_id: int, old: int, new: int) -> Edit:
+        inner = self.edit.retarget(claim_id, old, new)
+        version = new if claim_id == self.claim_id and self.version == old else self.version
+        return Guarded(inner, self.claim_id, version)
+
+
 def apply(session: Session, edit: Edit) -> Applied:
     """Run an edit in the caller's transaction; the history records it at commit."""
+    if isinstance(edit, Guarded):
+        # The check comes first: it also takes the lock that keeps it true until commit.
+        claims.expect_version(session, edit.claim_id, edit.version)
+        return apply(session, edit.edit)
     applied = edit.run(session)
     # A deletion is recorded by the service itself, with the text it deleted.
     if applied.claim_id is not None and not isinstance(edit, DeleteClaim):
@@ -162,14 +189,11 @@ class DeleteClaim(Edit):
     expected_version: int | None = None
 
     def run(self, session: Session) -> Applied:
+        if self.expected_version is not None:
+            claims.expect_version(session, self.claim_id, self.expected_version)
         before = snapshots.take(session, self.claim_id)
         if before is None:
             raise NotFound(f"claim {self.claim_id} does not exist")
-        if self.expected_version is not None and before.version != self.expected_version:
-            raise Conflict(
-                f"claim {self.claim_id} was changed elsewhere since (it is at version "
-                f"{before.version})"
-            )
         claims.delete_claim(session, self.claim_id)
         return Applied(
             self,
@@ -545,18 +569,28 @@ class EditStudy(Edit):
     """New metadata for a study (every claim citing it changes); ``claim_id`` for the cursor.
 
     ``undoes``: set on an inverse, the citing claims' versions before the edit it undoes.
+    ``expected``: the values of the changed fields as the curator saw them. A study record
+    is shared by claims, so its own values are what a save must not overwrite unseen:
+    one that changed elsewhere since is a ``Conflict``.
     """
 
     study_id: int
     values: tuple[tuple[str, Any], ...]
     claim_id: int | None = None
     undoes: tuple[tuple[int, int], ...] = ()
+    expected: tuple[tuple[str, Any], ...] | None = None
 
     def run(self, session: Session) -> Applied:
-        study = fetch(session, Study, self.study_id)
+        study = _locked_study(session, self.study_id)
         unknown = [name for name, _ in self.values if name not in STUDY_FIELDS]
         if unknown:
             raise ServiceError(f"a study has no field {unknown[0]!r}")
+        for name, seen in self.expected or ():
+            if _shown(getattr(study, name)) != _shown(seen):
+                raise Conflict(
+                    f"the {name} of the study {study.doi} was changed elsewhere since you"
+                    f" opened it (it is now {_shown(getattr(study, name))!r})"
+                )
         old = tuple((name, getattr(study, name)) for name, _ in self.values)
         doi = study.doi
         citing = list(
@@ -575,8 +609,28 @@ class EditStudy(Edit):
             for claim_id, version in self.undoes
         )
         undoes = tuple((c, v) for c, v in before.items() if v is not None)
-        inverse = EditStudy(self.study_id, old, self.claim_id, undoes)
+        now = fetch(session, Study, self.study_id)
+        stored = tuple((name, getattr(now, name)) for name, _ in self.values)
+        inverse = EditStudy(self.study_id, old, self.claim_id, undoes, expected=stored)
         return Applied(self, self.claim_id, summary, inverse, None, restored)
+
+
+def _shown(value: Any) -> str:
+    """A study field as the dialog shows it (no value: empty)."""
+    return "" if value is None else str(value)
+
+
+def _locked_study(session: Session, study_id: int) -> Study:
+    """The study's row, held until commit, so two saves of it run one after the other.
+
+    As ``claims.expect_version`` does for a claim: a write that changes nothing takes the
+    row lock on PostgreSQL and the library's write lock on SQLite before the row is read,
+    so the second save compares its ``expected`` values with what the first stored.
+    """
+    session.connection().execute(
+        update(Study).where(col(Study.id) == study_id).values(doi=col(Study.doi))
+    )
+    return fetch(session, Study, study_id)
 
 
 # --- gold standard ------------------------------------------------------------------------

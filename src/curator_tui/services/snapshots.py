@@ -24,6 +24,7 @@ from curator_tui.models import (
     Study,
     utcnow,
 )
+from curator_tui.services.claims import expect_version
 from curator_tui.services.common import mark_stale
 from curator_tui.services.errors import Conflict
 from curator_tui.services.evidence import STUDY_FIELDS
@@ -165,6 +166,8 @@ def put(session: Session, snapshot: ClaimSnapshot, expected_version: int | None)
     is one more than the larger of now and the snapshot's.
     """
     claim_id = snapshot.claim_id
+    if expected_version is not None:
+        expect_version(session, claim_id, expected_version)  # checks and locks at once
     now = version_of(session, claim_id)
     if now != expected_version:
         what = "deleted" if now is None else f"at version {now}"
