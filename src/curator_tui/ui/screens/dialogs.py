@@ -48,6 +48,7 @@ class EditDialog(ModalScreen[ResultT | None], Generic[ResultT]):
         self.origin = origin
         self._draft = draft or {}
         self._initial: dict[str, str] = {}
+        self.saved_fields: dict[str, str] = {}
 
     def start_editing(self) -> None:
         """Remember the saved values, then put any draft in the fields (call on mount)."""
@@ -82,10 +83,14 @@ class EditDialog(ModalScreen[ResultT | None], Generic[ResultT]):
 
     def save(self) -> bool:
         """Close with the result and hand it on; False (and a message) when it will not do."""
-        problem, value = self.result(self.fields())
+        fields = self.fields()
+        problem, value = self.result(fields)
         if problem is not None or value is None:
             self.query_one("#dialog-error", Static).update(problem or "")
             return False
+        # What was typed, kept after the dialog closes: a save the library refuses
+        # (changed elsewhere) opens the dialog again with it.
+        self.saved_fields = fields
         self.dismiss(value)
         if self.on_save is not None:
             # Through the app's queue: a question that on_save asks (overwrite?) must get

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from textual import on, work
@@ -28,6 +29,7 @@ from curator_tui.services.cards import ClaimDetail, load_claim
 from curator_tui.services.errors import NotFound
 from curator_tui.ui.drafts import Draft, Origin
 from curator_tui.ui.edit_runner import EditRunner
+from curator_tui.ui.guard import EditGuard, TypedText
 from curator_tui.ui.messages import (
     DetailLoaded,
     DialogRequested,
@@ -41,7 +43,7 @@ from curator_tui.ui.messages import (
     NothingToUndo,
 )
 from curator_tui.ui.screens import openers
-from curator_tui.ui.screens.dialogs import ConfirmDialog
+from curator_tui.ui.screens.dialogs import ConfirmDialog, EditDialog
 from curator_tui.ui.screens.transfer_actions import TransferActions
 from curator_tui.ui.widgets.claim_editor import ClaimEditor
 from curator_tui.ui.widgets.claim_list import ClaimList
@@ -123,6 +125,9 @@ class MainScreen(TransferActions):
     def __init__(self, engine: Engine, library_name: str) -> None:
         super().__init__(engine, library_name)
         self.edits = EditRunner(self, engine)
+        self.guard = EditGuard()
+        # A refused dialog's text, to open again once the claim is loaded as saved now.
+        self._reopen: TypedText | None = None
 
     # --- layout ----------------------------------------------------------------------
 
@@ -165,6 +170,9 @@ class MainScreen(TransferActions):
     def detail_loaded(self, message: DetailLoaded) -> None:
         if message.request == self._detail_request:
             self.show_detail(message.detail)
+            typed, self._reopen = self._reopen, None
+            if typed is not None and message.detail is not None:
+                self.open_dialog(typed.origin, typed.fields, message.detail)
 
     @on(ClaimList.Opened)
     def claim_opened(self, message: ClaimList.Opened) -> None:
@@ -250,7 +258,8 @@ class MainScreen(TransferActions):
     @on(EditRequested)
     def edit_requested(self, message: EditRequested) -> None:
         message.stop()
-        edit, question = message.edit, message.confirm
+        # Made on the claim as shown now: refused if it changed before the edit runs.
+        edit, question = self.guard.wrap(message.edit, self.detail), message.confirm
         if question is None:
             self.run_edit(edit)
             return
@@ -272,6 +281,7 @@ class MainScreen(TransferActions):
     @on(Edited)
     def edited(self, message: Edited) -> None:
         applied, detail = message.applied, message.detail
+        self.guard.saved(applied.edit)
         editor = self.query_one(ClaimEditor)
         if detail is not None and editor.claim_id == detail.id:
             saved = isinstance(applied.edit, edits.EditClaim) and message.undone is None
@@ -292,6 +302,7 @@ class MainScreen(TransferActions):
     @on(EditFailed)
     def edit_failed(self, message: EditFailed) -> None:
         edit = message.edit
+        typed = self.guard.refused(edit)
         if (
             message.conflict
             and message.undone is None
@@ -300,15 +311,57 @@ class MainScreen(TransferActions):
         ):
             self._ask_overwrite(edit)
             return
+        if message.conflict and message.undone is None:
+            self._changed_elsewhere(edit, message.reason, typed)
+            return
         if message.undone is not None:
             reason = f"Cannot undo {message.undone}: {message.reason}"
         else:
             reason = message.reason[:1].upper() + message.reason[1:]
         self.notify(reason, severity="error", markup=False)
+        if typed is not None and self.detail is not None:
+            # Refused for another reason (the server went away, a read-only library):
+            # the dialog comes back with what was typed, to save again or copy out.
+            self.open_dialog(typed.origin, typed.fields, self.detail)
 
     @on(NothingToUndo)
     def nothing_to_undo(self) -> None:
         self.notify("Nothing to undo.")
+
+    def _changed_elsewhere(self, edit: edits.Edit, reason: str, typed: TypedText | None) -> None:
+        """Someone saved the claim (or study) since the curator saw it: show theirs first."""
+        if self.detail is not None:
+            self.load_detail(self.detail.id)
+        self.reload_list(self.detail.id if self.detail else None)
+        if typed is None:
+            self.notify(
+                f"Not changed: {reason}. The claim is shown again as it is now.",
+                severity="warning",
+                markup=False,
+            )
+            return
+
+        def decided(overwrite: bool | None) -> None:
+            if overwrite:
+                # Theirs stays wherever this edit does not touch; this part becomes yours.
+                inner = edit.edit if isinstance(edit, edits.Guarded) else edit
+                if isinstance(inner, edits.EditStudy):
+                    inner = replace(inner, expected=None)
+                self.run_edit(inner)
+            elif self.detail is not None:
+                # Opened on the claim as saved now (so saving again is not refused again).
+                self._reopen = typed
+                self.load_detail(self.detail.id)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                f"{reason[:1].upper()}{reason[1:]}. Save your text over it, or go back to "
+                "your text (the claim now shows the saved version)?",
+                yes="Save mine",
+                no="Back to my text",
+            ),
+            decided,
+        )
 
     def _ask_overwrite(self, edit: edits.EditClaim) -> None:
         def decided(overwrite: bool | None) -> None:
@@ -354,7 +407,17 @@ class MainScreen(TransferActions):
         if origin.action == "export":
             self.open_export(detail, draft)
             return
-        dialog = openers.claim_dialog(origin, detail, self.run_edit, draft)
+        shown = detail
+        opened: list[EditDialog[Any]] = []
+
+        def run(edit: edits.Edit) -> None:
+            # The version the dialog was opened on, and its text to reopen on a conflict.
+            typed = TypedText(origin, opened[0].saved_fields) if opened else None
+            self.run_edit(self.guard.wrap(edit, shown, typed))
+
+        dialog = openers.claim_dialog(origin, detail, run, draft)
+        if isinstance(dialog, EditDialog):
+            opened.append(dialog)
         if isinstance(dialog, str):
             self.notify(dialog, severity="warning")
         elif dialog is not None:

@@ -150,7 +150,9 @@ def edit_study(detail: ClaimDetail, args: dict[str, Any], run: Run, draft: Draft
             if value != ("" if getattr(study, name) is None else str(getattr(study, name)))
         )
         if changed:
-            run(edits.EditStudy(link.study_id, changed, detail.id))
+            # The record is shared: a field changed elsewhere since is not overwritten.
+            seen = tuple((name, getattr(study, name)) for name, _ in changed)
+            run(edits.EditStudy(link.study_id, changed, detail.id, expected=seen))
 
     return StudyDialog(
         study,

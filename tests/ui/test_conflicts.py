@@ -1,0 +1,165 @@
+"""Pilot tests: an edit of a claim someone else saved since is refused, and no text is lost.
+
+"Someone else" is the services on the same library file, as another app or a script
+would save (issue 11: no silent overwrites, anywhere).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from curator_tui.db import session_scope
+from curator_tui.services import edits
+from curator_tui.services.cards import ClaimDetail, load_claim
+from curator_tui.ui.screens.dialogs import ConfirmDialog, PromptDialog, StudyDialog, TextDialog
+
+from .conftest import settle, type_text, wait_until
+
+
+def claim(engine: Engine, claim_id: int) -> ClaimDetail:
+    with session_scope(engine) as session:
+        return load_claim(session, claim_id)
+
+
+def save_elsewhere(engine: Engine, edit: edits.Edit) -> None:
+    with session_scope(engine) as session:
+        edits.apply(session, edit)
+
+
+def notices(app) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(n.message) for n in app._notifications]
+
+
+def highlight(pane, key: str) -> None:  # type: ignore[no-untyped-def]
+    pane.highlighted = [o.id for o in pane.options].index(key)
+
+
+async def test_a_step_saved_elsewhere_asks_and_keeps_the_text(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        shown = app.screen.detail
+        step = shown.mechanisms[0].steps[0]
+        await pilot.press("2")
+        highlight(app.screen.query_one("#mechanism-editor"), f"step:{step.id}")
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextDialog), "the step dialog")
+        await pilot.press("ctrl+end")
+        await type_text(pilot, " MINE")
+        # Meanwhile another curator saves the same step.
+        save_elsewhere(seeded_library, edits.EditStep(step.id, "Their text for the step."))
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the conflict")
+        assert claim(seeded_library, shown.id).mechanisms[0].steps[0].text == (
+            "Their text for the step."
+        )
+        await pilot.press("n")  # back to my text
+        mine = step.text + " MINE"
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, TextDialog) and app.screen.fields()["dialog-text"] == mine
+            ),
+            "the dialog again, with my text",
+        )
+        # The panes show the saved claim meanwhile; saving now applies on top of it.
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, (ConfirmDialog, TextDialog))
+        assert claim(seeded_library, shown.id).mechanisms[0].steps[0].text == step.text + " MINE"
+
+
+async def test_save_mine_overwrites_only_that_step(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        shown = app.screen.detail
+        step = shown.mechanisms[0].steps[0]
+        await pilot.press("2")
+        highlight(app.screen.query_one("#mechanism-editor"), f"step:{step.id}")
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, TextDialog), "the step dialog")
+        await pilot.press("ctrl+end")
+        await type_text(pilot, " MINE")
+        save_elsewhere(seeded_library, edits.EditClaim(shown.id, synthesis="Their synthesis."))
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the conflict")
+        await pilot.press("y")  # save mine
+        await settle(pilot)
+        now = claim(seeded_library, shown.id)
+        assert now.mechanisms[0].steps[0].text == step.text + " MINE"
+        assert now.synthesis == "Their synthesis."
+
+
+async def test_a_key_edit_on_a_claim_changed_elsewhere_changes_nothing(
+    seeded_library, make_app
+) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        shown = app.screen.detail
+        step = shown.mechanisms[0].steps[1]
+        await pilot.press("2")
+        highlight(app.screen.query_one("#mechanism-editor"), f"step:{step.id}")
+        save_elsewhere(seeded_library, edits.EditClaim(shown.id, synthesis="Their synthesis."))
+        before = claim(seeded_library, shown.id)
+        await pilot.press("K")
+        await settle(pilot)
+        assert claim(seeded_library, shown.id) == before
+        assert any("changed elsewhere" in n for n in notices(app))
+        # The claim is shown again as saved: the same key now moves the step.
+        await wait_until(pilot, lambda: app.screen.detail == before, "the claim reloaded")
+        highlight(app.screen.query_one("#mechanism-editor"), f"step:{step.id}")
+        await pilot.press("K")
+        await settle(pilot)
+        assert claim(seeded_library, shown.id).mechanisms[0].steps[0].id == step.id
+
+
+async def test_a_study_record_changed_elsewhere_keeps_my_fields(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        shown = app.screen.detail
+        link = shown.evidence[0]
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, StudyDialog), "the study dialog")
+        field = next(k for k, v in app.screen.fields().items() if v == link.study.title)
+        app.screen.query_one(f"#{field}").value = "My title"
+        save_elsewhere(seeded_library, edits.EditStudy(link.study_id, (("title", "Their title"),)))
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the conflict")
+        assert "title of the study" in str(app.screen.question)
+        await pilot.press("n")
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, StudyDialog) and app.screen.fields()[field] == "My title"
+            ),
+            "the dialog again, with my fields",
+        )
+        assert claim(seeded_library, shown.id).evidence[0].study.title == "Their title"
+
+
+async def test_a_refused_dialog_save_comes_back_with_the_text(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    """Refused for another reason than a conflict: the dialog opens again with the text."""
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        linked = app.screen.detail.evidence[0].study.doi
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptDialog), "the DOI prompt")
+        await type_text(pilot, linked)
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, PromptDialog)
+                and linked in app.screen.fields().values()
+                and any("already linked" in n for n in notices(app))
+            ),
+            "the prompt again with the DOI typed, and why",
+        )
