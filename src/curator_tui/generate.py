@@ -34,6 +34,7 @@ from curator_tui import models  # noqa: F401  (registers the tables on SQLModel.
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
 from curator_tui.cards.render import render_markdown
 from curator_tui.cards.text import clean
+from curator_tui.cards.words import claim_words
 from curator_tui.delta import pack_full
 
 Progress = Callable[[int, int], None]
@@ -725,17 +726,18 @@ def _insert_batch(
         # The stored rendering, as the services keep it (services/rendered.py). Stored last:
         # the triggers of migration 0003 cleared it as each child row went in. The card
         # loads back equal to the generated one, so this is exactly its export.
+        # Its words for the filter go in with it (cards/words.py), as rendered.py stores them.
         store = (
             update(claim_table)
             .where(claim_table.c.id == bindparam("claim_id"))
-            .values(markdown=bindparam("text"))
+            .values(markdown=bindparam("text"), words=bindparam("words"))
         )
         texts = [render_markdown(card) for card in cards]
         conn.execute(
             store,
             [
-                {"claim_id": row["id"], "text": text}
-                for row, text in zip(claims, texts, strict=True)
+                {"claim_id": row["id"], "text": text, "words": claim_words(card)}
+                for row, text, card in zip(claims, texts, cards, strict=True)
             ],
         )
         # Each claim's first history entry, as the services record it (history.py).
@@ -769,7 +771,8 @@ def populate(
     Ids continue after the largest of each table; studies already in the library (same
     DOI) are linked, not duplicated. Each batch is one transaction; ``progress(done,
     count)`` is called after each. The FTS index follows through the triggers on ``claim``;
-    each claim's stored rendering (``claim.markdown``) is filled as the services would.
+    each claim's stored rendering and words (``claim.markdown``, ``claim.words``) are
+    filled as the services would.
     """
     if batch < 1:
         raise ValueError("batch must be >= 1")

@@ -13,6 +13,7 @@ from sqlalchemy import (
     LargeBinary,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -48,6 +49,13 @@ class Claim(SQLModel, table=True):
         # wide rows (migration 0004).
         Index("ix_claim_id_statement", "id", "statement"),
         Index("ix_claim_id_updated_at", "id", "updated_at"),
+        # The claims whose words are not stored (migration 0006): found at once, usually none.
+        Index(
+            "ix_claim_words_missing",
+            "id",
+            sqlite_where=text("words IS NULL"),
+            postgresql_where=text("words IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -60,6 +68,9 @@ class Claim(SQLModel, table=True):
     # The export as last rendered; NULL when anything it came from changed (migration 0003's
     # triggers clear it). Never shown or edited: services/rendered.py keeps it.
     markdown: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The claim's words as the filter finds them (cards/words.py), kept with the rendering
+    # (services/rendered.py); NULL when a part changed by plain SQL (migration 0006).
+    words: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Mechanism(SQLModel, table=True):

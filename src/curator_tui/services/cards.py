@@ -14,11 +14,11 @@ from sqlmodel import Session, col, select
 
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
 from curator_tui.cards.render import render_markdown
+from curator_tui.cards.words import claim_words
 from curator_tui.db import (
     BULK_INSERT_TRIGGERS,
     FTS_INSERT_TRIGGER,
     bulk_insert,
-    index_claims,
     suspended_triggers,
 )
 from curator_tui.models import Claim, Evidence, GoldStandardItem, MechanismStep, Study, utcnow
@@ -26,6 +26,7 @@ from curator_tui.models import Mechanism as MechanismRow
 from curator_tui.services import history
 from curator_tui.services.card_studies import STUDY_COLUMNS, StudyDisagreement, merge_studies
 from curator_tui.services.common import fetch, insert_ids, mark_stale
+from curator_tui.services.search import index_new_claims
 
 
 @dataclass(frozen=True)
@@ -326,21 +327,21 @@ def create_many(
     )
     # Each rendering from the card as the library holds it (its studies' records may be
     # fuller than the card's): the same text a later render from the database gives.
-    texts = []
+    texts, words = [], []
     known = rendered or [None] * len(cards)
     for card, text in zip(cards, known, strict=True):
         studies = tuple(
             StudyRef(doi=st.doi, stance=st.stance, note=st.note, **records[st.doi])
             for st in card.studies
         )
-        if text is None or studies != card.studies:
-            text = render_markdown(replace(card, studies=studies))
-        texts.append(text)
+        held = card if studies == card.studies else replace(card, studies=studies)
+        texts.append(render_markdown(held) if text is None or held is not card else text)
+        words.append(claim_words(held))
     now = utcnow()
     connection = session.connection()
-    # The claims go in with their renderings, so the triggers that clear a claim's
-    # rendering when a part is added would only undo that: they wait until the parts are
-    # in. The full-text index takes the whole batch in one statement.
+    # The claims go in with their renderings and words, so the triggers that clear them
+    # when a part is added would only undo that: they wait until the parts are in. The
+    # full-text index takes the whole batch in one statement.
     with suspended_triggers(connection, BULK_INSERT_TRIGGERS) as suspended:
         # Explicit ids: never the id of a deleted claim, whose history goes on.
         first = history.next_claim_id(connection)
@@ -348,14 +349,23 @@ def create_many(
         bulk_insert(
             connection,
             Claim,
-            ("id", "statement", "synthesis", "created_at", "updated_at", "version", "markdown"),
+            (
+                "id",
+                "statement",
+                "synthesis",
+                "created_at",
+                "updated_at",
+                "version",
+                "markdown",
+                "words",
+            ),
             [
-                (claim_id, c.statement, c.synthesis, now, now, 1, text)
-                for claim_id, c, text in zip(ids, cards, texts, strict=True)
+                (claim_id, c.statement, c.synthesis, now, now, 1, text, w)
+                for claim_id, c, text, w in zip(ids, cards, texts, words, strict=True)
             ],
         )
         if FTS_INSERT_TRIGGER in suspended:
-            index_claims(connection, ids[0], ids[-1])
+            index_new_claims(connection, ids[0], ids[-1])
         _write_children(connection, ids, cards, study_ids)
     history.record_created(
         session,

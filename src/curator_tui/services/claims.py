@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -15,7 +15,7 @@ from curator_tui.models import Claim, Evidence, Mechanism, MechanismStep, utcnow
 from curator_tui.services.common import fetch, mark_stale, required
 from curator_tui.services.errors import Conflict, NotFound
 from curator_tui.services.history import next_claim_id, record_deletion
-from curator_tui.services.search import ClaimSearch, search_for
+from curator_tui.services.search import ClaimSearch, found_in_claims, search_for
 
 Sort = Literal["updated", "statement", "id"]
 
@@ -30,6 +30,9 @@ class ClaimRow:
     studies: int
     updated_at: datetime
     version: int
+    # With a filter: where the claim matched when its statement alone does not show it
+    # ("step 2: …mTOR…"); empty otherwise.
+    found_in: str = ""
 
     @property
     def truncated(self) -> bool:
@@ -126,11 +129,11 @@ def find_by_statement(session: Session, statement: str) -> int | None:
 
 
 def _search(session: Session) -> ClaimSearch:
-    return search_for(session.get_bind().dialect.name)
+    return search_for(session.get_bind().dialect.name, session)
 
 
 def _matching(query: Any, search: str | None, session: Session) -> Any:
-    """Only the claims whose statement or synthesis has every word of ``search``."""
+    """Only the claims with every word of ``search`` (cards/words.py: the rule)."""
     if not search or not search.strip():
         return query
     return _search(session).restrict(query, search)
@@ -156,6 +159,7 @@ def list_claims(
     """Claims as list rows, filtered by words of ``search`` and sorted.
 
     ``matches``: how many claims match ``search``, when the caller has just counted them.
+    With ``search``, a row that matched outside its statement says where (``found_in``).
     """
     page: Any = None
     if search and search.strip() and limit is not None:
@@ -191,7 +195,12 @@ def list_claims(
         col(Claim.updated_at),
         col(Claim.version),
     ).where(col(Claim.id).in_(page))
-    return [ClaimRow(*row) for row in session.execute(_ordered(query, sort))]
+    rows = [ClaimRow(*row) for row in session.execute(_ordered(query, sort))]
+    if search and search.strip():
+        where = found_in_claims(session, [(row.id, row.statement) for row in rows], search)
+        if where:
+            rows = [replace(row, found_in=where.get(row.id, "")) for row in rows]
+    return rows
 
 
 def count_claims(session: Session, search: str | None = None) -> int:

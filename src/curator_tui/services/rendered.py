@@ -2,7 +2,9 @@
 
 Every service that changes a claim marks it (``mark_stale``); just before the transaction
 commits, the marked claims are rendered from what the database now holds and stored, and
-that text is appended to each claim's history (history.py).
+that text is appended to each claim's history (history.py). The claim's words for the
+filter (``claim.words``, cards/words.py) are stored from the same reading of the claim,
+and so are those of any claim a plain-SQL change left without words (search.py).
 Changes made any other way are caught by the triggers of migration 0003, which clear
 the stored text, and a cleared rendering is made again when it is read. So the stored
 text is always exactly what rendering the claim now would give.
@@ -18,28 +20,36 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from curator_tui.cards.render import render_markdown
+from curator_tui.cards.words import claim_words
 from curator_tui.models import Claim, LibraryMeta
 from curator_tui.services.cards import iter_cards
 from curator_tui.services.common import STALE_KEY
 from curator_tui.services.history import record_changes
+from curator_tui.services.search import store_missing_words
 
 _WINDOW = 1000
 # Bump whenever render_markdown's output changes: libraries then render their claims again.
 RENDER_FORMAT = "2"
 _FORMAT_KEY = "render_format"
 _STORE = (
-    update(Claim).where(col(Claim.id) == bindparam("claim_id")).values(markdown=bindparam("text"))
+    update(Claim)
+    .where(col(Claim.id) == bindparam("claim_id"))
+    .values(markdown=bindparam("text"), words=bindparam("words"))
 )
 
 
 def refresh(session: Session, claim_ids: Sequence[int]) -> dict[int, str]:
-    """Render claims from the database as it is now and store the text; returns it."""
+    """Render claims from the database as it is now and store the text (and the words)."""
     texts: dict[int, str] = {}
     for start in range(0, len(claim_ids), _WINDOW):
         window = list(claim_ids[start : start + _WINDOW])
-        rendered = {cid: render_markdown(card) for cid, card in iter_cards(session, window)}
+        cards = list(iter_cards(session, window))
+        rendered = {cid: render_markdown(card) for cid, card in cards}
         if rendered:
-            rows = [{"claim_id": cid, "text": text} for cid, text in rendered.items()]
+            rows = [
+                {"claim_id": cid, "text": rendered[cid], "words": claim_words(card)}
+                for cid, card in cards
+            ]
             session.connection().execute(_STORE, rows)
             texts.update(rendered)
     return texts
@@ -52,6 +62,7 @@ def _render_stale(session: Session) -> None:
         session.flush()
         # The history records the text just rendered: one rendering serves both.
         record_changes(session, refresh(session, sorted(stale)))
+        store_missing_words(session)
 
 
 def iter_markdown(
@@ -62,7 +73,10 @@ def iter_markdown(
     query: Any = sa_select(col(Claim.id), col(Claim.statement), stored).order_by(col(Claim.id))
     if claim_ids is not None:
         query = query.where(col(Claim.id).in_(claim_ids))
-    result = session.connection().execution_options(yield_per=_WINDOW).execute(query)
+    # Streamed for this statement only: Connection.execution_options changes the session's
+    # connection itself, and later statements (an INSERT) would go through a server-side
+    # cursor on PostgreSQL, which refuses them.
+    result = session.connection().execute(query, execution_options={"yield_per": _WINDOW})
     for rows in result.partitions():
         missing = [row[0] for row in rows if row[2] is None]
         rendered = (

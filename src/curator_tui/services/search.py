@@ -1,26 +1,52 @@
-"""Finding claims by text, behind one small interface per database.
+"""Finding claims by the words in them, behind one small interface per database.
 
-SQLite uses the FTS5 index ``claim_fts`` (migration 0002, kept in sync by triggers), so
-filter-as-you-type costs the same at 100,000 claims as at 10. Other databases fall back
-to word-by-word ``ILIKE`` until they supply their own ``ClaimSearch``.
+The rule (what a word is, case, Unicode) is ``cards/words.py``, and only there: each claim
+stores its words, computed in Python (``claim.words``, one line of distinct words), and
+each database only looks the typed words up among those stored:
+
+- SQLite: the FTS5 index ``claim_fts`` over ``claim.words`` (migration 0006), whose
+  ``ascii`` tokenizer cuts that line exactly at its spaces; a quoted prefix term per word.
+- PostgreSQL: a GIN index on ``array_to_tsvector(string_to_array(words, ' '))``, stored
+  as the generated column ``claim.words_vector`` (no text parser, no dictionary: the
+  lexemes are the stored words), and ``'word':*`` prefix queries.
+- Any other database: ``' ' || words LIKE '% word%'`` per word (a scan, but the same rule).
+
+The words are stored with the claim's rendering just before each commit that changed it
+(``store_words``, called by rendered.py), so a change to a step, a study's title or an
+import is searchable as soon as it is committed. A claim without stored words (inserted
+by plain SQL, or cleared by migration 0006's triggers after a plain-SQL change on SQLite)
+is matched here in Python from its parts, so the answer is the same meanwhile; the next
+commit through the services stores them.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Integer, column, or_, text
+from sqlalchemy import Integer, and_, bindparam, column, false, literal, or_, text, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
-from curator_tui.models import Claim
+from curator_tui.cards.model import Card, Mechanism, StudyRef
+from curator_tui.cards.words import (
+    card_parts,
+    claim_words,
+    found_in,
+    matches,
+    query_words,
+)
+from curator_tui.cards.words import words as words_of
+from curator_tui.models import Claim, Evidence, MechanismStep, Study
+from curator_tui.models import Mechanism as MechanismRow
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 # Shares of claims matching a filter where the plan for its first page changes (measured
 # at 100,000 claims: bench/RESULTS.md). Below SPARSE, sorting the matches is cheaper than
 # walking the sort index; from DENSE up, probing the text index per claim is cheapest.
 SPARSE = 0.05
 DENSE = 0.5
+_WINDOW = 1000
+_STORE = update(Claim).where(col(Claim.id) == bindparam("claim_id")).values(words=bindparam("w"))
 
 
 class ClaimSearch(Protocol):
@@ -44,8 +70,35 @@ class ClaimSearch(Protocol):
         ...
 
 
-class LikeSearch:
-    """Every word must appear in the statement or synthesis (any database)."""
+def unindexed_matches(session: Session, query: Sequence[str]) -> list[int]:
+    """The claims without stored words that match ``query``, found from their parts."""
+    if not query:
+        return []
+    missing = unindexed_ids(session)
+    if not missing:
+        return []
+    from curator_tui.services.cards import iter_cards
+
+    found = []
+    for start in range(0, len(missing), _WINDOW):
+        for claim_id, card in iter_cards(session, missing[start : start + _WINDOW]):
+            if matches(query, claim_words(card).split(" ")):
+                found.append(claim_id)
+    return found
+
+
+def _with_unindexed(query: Any, condition: Any, extra: list[int]) -> Any:
+    return query.where(or_(condition, col(Claim.id).in_(extra)) if extra else condition)
+
+
+class _Search:
+    """No faster way to count or page than the generic query; unindexed claims seen."""
+
+    def __init__(self, session: Session | None = None) -> None:
+        self.session = session
+
+    def _unindexed(self, query: Sequence[str]) -> list[int]:
+        return unindexed_matches(self.session, query) if self.session is not None else []
 
     def count(self, session: Session, words: str) -> int | None:
         """No faster way than counting the filtered claims."""
@@ -57,36 +110,39 @@ class LikeSearch:
         """No faster way than the generic query."""
         return None
 
+
+class LikeSearch(_Search):
+    """Every word the start of a stored word, by LIKE over the words (any database)."""
+
     def restrict(self, query: Any, words: str) -> Any:
-        """The query, filtered by ILIKE per word."""
-        for word in words.split():
-            pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(
-                or_(
-                    col(Claim.statement).ilike(pattern, escape="\\"),
-                    col(Claim.synthesis).ilike(pattern, escape="\\"),
-                )
-            )
-        return query
+        """The query, filtered by one LIKE per word."""
+        found = query_words(words)
+        if not found:
+            return query.where(false())
+        padded = literal(" ") + col(Claim.words)
+        # Words hold letters and digits only: nothing in them is a LIKE wildcard.
+        condition = and_(*(padded.like(f"% {word}%") for word in found))
+        extra = self._unindexed(found)
+        return _with_unindexed(query, condition, extra)
 
 
 def fts_query(words: str) -> str:
-    """An FTS5 query: every word as a quoted prefix term (user text is never FTS syntax)."""
-    return " ".join(f'"{token}"*' for token in _WORD.findall(words))
+    """An FTS5 query: every word of the rule as a quoted prefix term (never FTS syntax)."""
+    return " ".join(f'"{word}"*' for word in query_words(words))
 
 
-class Fts5Search:
+class Fts5Search(_Search):
     """Prefix match of every word through SQLite's FTS5 index (with 1-3 letter prefix indexes)."""
 
     def count(self, session: Session, words: str) -> int | None:
         """Counted in the index itself: no join with the claims."""
         match = fts_query(words)
         if not match:
-            return None
+            return 0
         found = session.connection().execute(
             text("SELECT count(*) FROM claim_fts WHERE claim_fts MATCH :match"), {"match": match}
         )
-        return int(found.scalar_one())
+        return int(found.scalar_one()) + len(unindexed_matches(session, query_words(words)))
 
     def page_ids(
         self, session: Session, words: str, order: str, offset: int, limit: int, matches: int
@@ -101,7 +157,7 @@ class Fts5Search:
         """
         match = fts_query(words)
         plan = _ORDERS.get(order)
-        if not match or plan is None:
+        if not match or plan is None or unindexed_matches(session, query_words(words)):
             return None
         walk_index, narrow_index, order_by = plan
         claims = session.execute(text("SELECT max(id) FROM claim")).scalar() or 0
@@ -129,12 +185,38 @@ class Fts5Search:
         """The query, filtered through ``claim_fts``."""
         match = fts_query(words)
         if not match:
-            # Only punctuation typed: FTS has no token for it, so match it literally.
-            return LikeSearch().restrict(query, words)
+            return query.where(false())
         ids = text("SELECT rowid FROM claim_fts WHERE claim_fts MATCH :match").bindparams(
             match=match
         )
-        return query.where(col(Claim.id).in_(ids.columns(column("rowid", Integer))))
+        condition = col(Claim.id).in_(ids.columns(column("rowid", Integer)))
+        extra = self._unindexed(query_words(words))
+        return _with_unindexed(query, condition, extra)
+
+
+def tsquery(words: str) -> str:
+    """A PostgreSQL ``tsquery`` in its input syntax: every word as a quoted prefix lexeme."""
+    return " & ".join(f"'{word}':*" for word in query_words(words))
+
+
+# PostgreSQL's generated column of the stored words as lexemes, with no parser in between,
+# and a GIN index (migration 0006); not a model field: no other database has it.
+PG_WORDS_VECTOR = "claim.words_vector"
+
+
+class TsvectorSearch(_Search):
+    """Prefix match of every word through PostgreSQL's GIN index on the stored words."""
+
+    def restrict(self, query: Any, words: str) -> Any:
+        """The query, filtered by ``@@`` on the indexed expression."""
+        found = query_words(words)
+        if not found:
+            return query.where(false())
+        condition = text(f"{PG_WORDS_VECTOR} @@ CAST(:tsquery AS tsquery)").bindparams(
+            tsquery=tsquery(words)
+        )
+        extra = self._unindexed(found)
+        return _with_unindexed(query, condition, extra)
 
 
 # Each list order: the index that walks it (it holds the id as the tie-break), the narrow
@@ -145,6 +227,120 @@ _ORDERS = {
 }
 
 
-def search_for(dialect: str) -> ClaimSearch:
-    """The search implementation for a database dialect."""
-    return Fts5Search() if dialect == "sqlite" else LikeSearch()
+def search_for(dialect: str, session: Session | None = None) -> ClaimSearch:
+    """The search implementation for a database dialect (``session``: to see unindexed claims)."""
+    if dialect == "sqlite":
+        return Fts5Search(session)
+    if dialect == "postgresql":
+        return TsvectorSearch(session)
+    return LikeSearch(session)
+
+
+def store_words(session: Session, cards: Iterable[tuple[int, Any]]) -> None:
+    """Store the words of these (id, card) pairs as each claim's ``claim.words``."""
+    rows = [{"claim_id": claim_id, "w": claim_words(card)} for claim_id, card in cards]
+    if rows:
+        session.connection().execute(_STORE, rows)
+
+
+def index_new_claims(connection: Any, first: int, last: int) -> None:
+    """Add the claims ``first`` to ``last`` to SQLite's index at once (its trigger suspended).
+
+    What the insert trigger does row by row; FTS5 writes its pending terms out at every
+    row's savepoint inside a trigger, which made indexing 10,000 new claims cost 5x more.
+    """
+    connection.exec_driver_sql(
+        "INSERT INTO claim_fts(rowid, words) SELECT id, words FROM claim WHERE id BETWEEN ? AND ?",
+        (first, last),
+    )
+
+
+def unindexed_ids(session: Session) -> list[int]:
+    """Claims whose words are not stored (changed by plain SQL since)."""
+    return list(
+        session.execute(text("SELECT id FROM claim WHERE words IS NULL ORDER BY id")).scalars()
+    )
+
+
+def store_missing_words(session: Session) -> None:
+    """Store the words of every claim that has none (run before a commit by rendered.py)."""
+    from curator_tui.services.cards import iter_cards
+
+    missing = unindexed_ids(session)
+    for start in range(0, len(missing), _WINDOW):
+        store_words(session, iter_cards(session, missing[start : start + _WINDOW]))
+
+
+def found_in_claims(
+    session: Session, rows: Sequence[tuple[int, str]], words: str
+) -> dict[int, str]:
+    """For (id, statement) rows: where each matched outside its statement (none if it didn't)."""
+    query = query_words(words)
+    if not query:
+        return {}
+    elsewhere = [
+        (claim_id, statement)
+        for claim_id, statement in rows
+        if not matches(query, words_of(statement))
+    ]
+    if not elsewhere:
+        return {}
+    return {
+        claim_id: where
+        for claim_id, card in _searched_parts(session, elsewhere)
+        if (where := found_in(query, card_parts(card)))
+    }
+
+
+def _searched_parts(
+    session: Session, rows: Sequence[tuple[int, str]]
+) -> Iterator[tuple[int, Card]]:
+    """(id, statement) rows as cards holding only what the filter searches (three queries).
+
+    Lighter than ``cards.iter_cards`` (five queries, every study field): the hints of a page
+    of the list are worked out on each keystroke.
+    """
+    ids = [claim_id for claim_id, _ in rows]
+    connection = session.connection()
+    synthesis = dict(
+        connection.execute(
+            sa_select(col(Claim.id), col(Claim.synthesis)).where(col(Claim.id).in_(ids))
+        ).all()
+    )
+    mechanisms: dict[int, dict[int, tuple[str, list[str]]]] = {}
+    for claim_id, rank, summary, step in connection.execute(
+        sa_select(
+            col(MechanismRow.claim_id),
+            col(MechanismRow.rank),
+            col(MechanismRow.summary),
+            col(MechanismStep.text),
+        )
+        .outerjoin(MechanismStep, col(MechanismStep.mechanism_id) == col(MechanismRow.id))
+        .where(col(MechanismRow.claim_id).in_(ids))
+        .order_by(col(MechanismRow.claim_id), col(MechanismRow.rank), col(MechanismStep.position))
+    ):
+        steps = mechanisms.setdefault(claim_id, {}).setdefault(rank, (summary, []))[1]
+        if step is not None:
+            steps.append(step)
+    studies: dict[int, list[StudyRef]] = {}
+    for claim_id, doi, title, authors in connection.execute(
+        sa_select(col(Evidence.claim_id), col(Study.doi), col(Study.title), col(Study.authors))
+        .join(Study, col(Study.id) == col(Evidence.study_id))
+        .where(col(Evidence.claim_id).in_(ids))
+        .order_by(col(Evidence.claim_id), col(Evidence.position))
+    ):
+        studies.setdefault(claim_id, []).append(StudyRef(doi=doi, title=title, authors=authors))
+    for claim_id, statement in rows:
+        ranked = mechanisms.get(claim_id, {})
+        yield (
+            claim_id,
+            Card(
+                statement=statement,
+                synthesis=synthesis.get(claim_id, ""),
+                mechanisms=tuple(
+                    Mechanism(summary, tuple(steps))
+                    for _, (summary, steps) in sorted(ranked.items())
+                ),
+                studies=tuple(studies.get(claim_id, ())),
+            ),
+        )

@@ -1,0 +1,183 @@
+"""The words a claim is found by: the one rule of the filter, for every database.
+
+A claim matches a filter when every word typed is the start (a prefix) of a word anywhere
+in the claim: its statement, synthesis, mechanism summaries and steps, and the title,
+authors and DOI of each linked study. What a word is:
+
+- Text is folded first: compatibility forms are unified (``VO₂max`` is ``vo2max``, the
+  ligature ``ﬁ`` is ``fi``), case is folded (``ß`` is ``ss``, ``Σ`` and ``ς`` are ``σ``),
+  and marks are dropped (``café`` is ``cafe``, ``Müller`` is ``muller``). Folded text is
+  kept decomposed, so that a syllable typed jamo by jamo (Hangul) is a prefix of itself.
+- A word is then a maximal run of letters and digits (``str.isalnum``). Everything else
+  separates words: ``mTORC1-dependent`` is ``mtorc1`` and ``dependent``, the DOI
+  ``10.1152/japplphysiol.00132.2019`` is ``10``, ``1152``, ``japplphysiol``, ``00132``,
+  ``2019``. Typed text is cut the same way, so typing the whole DOI (or any start of it)
+  finds the claim.
+- A word is cut after ``MAX_WORD`` characters, typed or stored; a claim keeps its first
+  ``MAX_TEXT`` characters of distinct words (far beyond any real claim; PostgreSQL's
+  ``tsvector`` has a size limit).
+- Text with no word in it (``%``, ``"*``) finds nothing.
+
+The words are computed here, in Python, and stored with each claim as one line of
+distinct words separated by single spaces (``claim_words``). Each database only finds the
+stored words that start with the typed ones (SQLite: an FTS5 index whose ``ascii``
+tokenizer splits that line exactly at its spaces; PostgreSQL: a ``tsvector`` built from
+the same words with no parser), so both find exactly the claims ``matches`` says.
+
+``found_in`` says where a claim matched when its statement alone does not show it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from curator_tui.cards.model import Card
+
+MAX_WORD = 100
+MAX_TEXT = 100_000
+# Letters and digits: Python's \w without the underscore.
+_WORD = re.compile(r"[^\W_]+")
+_CHUNK = re.compile(r"\S+")
+# Punctuation around a chunk of text is not shown in a hint ("(Helms," -> "Helms").
+_EDGE = "()[]{}<>,;:.!?\"'“”‘’«»"
+
+
+class _NoMarks(dict[int, int | None]):
+    """A ``str.translate`` table that drops marks (Unicode categories M*), filled as used."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.category(chr(code))[0] == "M" else code
+        self[code] = kept
+        return kept
+
+
+_NO_MARKS = _NoMarks()
+
+
+def fold(text: str) -> str:
+    """Text as the filter compares it: compatibility forms unified, case folded, no marks."""
+    if text.isascii():
+        return text.lower()
+    # Decompose, fold case, decompose what folding made, then drop the marks; case is
+    # folded once more because a decomposition can give a capital (ᴬ is A).
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+    return text.translate(_NO_MARKS).casefold()
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` under the rule, in order (repeats kept)."""
+    return [word[:MAX_WORD] for word in _WORD.findall(fold(text))]
+
+
+def query_words(typed: str) -> list[str]:
+    """The distinct words of what was typed into the filter, in order."""
+    return list(dict.fromkeys(words(typed)))
+
+
+def card_parts(card: Card) -> list[tuple[str, str]]:
+    """The searchable texts of a claim, each with the name a hint gives it, in card order."""
+    parts = [("statement", card.statement), ("synthesis", card.synthesis)]
+    for rank, mechanism in enumerate(card.mechanisms):
+        name = "mechanism" if rank == 0 else f"alternative {rank}"
+        parts.append((name, mechanism.summary))
+        step = "step" if rank == 0 else f"alternative {rank} step"
+        parts.extend((f"{step} {n}", text) for n, text in enumerate(mechanism.steps, 1))
+    for study in card.studies:
+        parts.extend(("study", text) for text in (study.title, study.authors, study.doi))
+    return parts
+
+
+def claim_words(card: Card) -> str:
+    """What is stored for a claim: its distinct words, separated by single spaces."""
+    return join_words(words(text) for _, text in card_parts(card))
+
+
+def join_words(groups: Iterable[Sequence[str]]) -> str:
+    """Distinct words of many texts, in first-seen order, as stored (at most MAX_TEXT)."""
+    seen: dict[str, None] = {}
+    size = 0
+    for group in groups:
+        for word in group:
+            if word not in seen:
+                size += len(word) + 1
+                if size > MAX_TEXT + 1:
+                    return " ".join(seen)
+                seen[word] = None
+    return " ".join(seen)
+
+
+def matches(query: Sequence[str], stored: Iterable[str]) -> bool:
+    """Is every query word the start of one of the ``stored`` words? (Nothing typed: no.)"""
+    if not query:
+        return False
+    have = set(stored)
+    return all(any(word.startswith(q) for word in have) for q in query)
+
+
+def found_in(query: Sequence[str], parts: Sequence[tuple[str, str]], limit: int = 2) -> str:
+    """Where the query words the statement lacks are, e.g. ``step 2: …mTOR…``.
+
+    ``parts`` as ``card_parts`` gives them, the statement first. Empty when the statement
+    has every word (or nothing else has them). Each place is the first part holding every
+    word still missing, else the one holding most of them (``10.1152`` shows the step
+    citing that DOI, not the first step with a word starting with ``10``); at most
+    ``limit`` places, in card order.
+    """
+    if not parts:
+        return ""
+    texts = _Folded([text for _, text in parts])
+    missing = [q for q in query if not texts.holds(0, q)]
+    places: list[tuple[int, str]] = []
+    while missing and len(places) < limit:
+        best, most = 0, 0
+        for index in range(1, len(parts)):
+            count = sum(texts.holds(index, q) for q in missing)
+            if count > most:
+                best, most = index, count
+                if count == len(missing):
+                    break
+        if not most:
+            break
+        held = [q for q in missing if texts.holds(best, q)]
+        places.append((best, _snippet(parts[best][1], held)))
+        missing = [q for q in missing if q not in held]
+    return " · ".join(f"{parts[index][0]}: {snippet}" for index, snippet in sorted(places))
+
+
+class _Folded:
+    """Texts folded when first looked at, split into words only where a query word occurs."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = texts
+        self.folded: dict[int, str] = {}
+        self.words: dict[int, list[str]] = {}
+
+    def holds(self, index: int, q: str) -> bool:
+        """Does text ``index`` have a word starting with ``q``?"""
+        folded = self.folded.get(index)
+        if folded is None:
+            folded = self.folded[index] = fold(self.texts[index])
+        if q not in folded:  # a word starting with q holds q: the cheap test first
+            return False
+        found = self.words.get(index)
+        if found is None:
+            found = self.words[index] = [w[:MAX_WORD] for w in _WORD.findall(folded)]
+        return any(word.startswith(q) for word in found)
+
+
+def _snippet(text: str, held: Sequence[str]) -> str:
+    """The chunk of ``text`` (between spaces) holding most of the ``held`` words."""
+    chunks = list(_CHUNK.finditer(text))
+    folded = _Folded([chunk.group() for chunk in chunks])
+    scores = [sum(folded.holds(i, q) for q in held) for i in range(len(chunks))]
+    if not scores or not max(scores):
+        # A word that only folding made (a compatibility form holding a space).
+        return text[:40] + ("…" if len(text) > 40 else "")
+    number = scores.index(max(scores))
+    chunk = chunks[number].group()
+    shown = chunk.strip(_EDGE) or chunk
+    before = "…" if number > 0 else ""
+    after = "…" if number < len(chunks) - 1 else ""
+    return f"{before}{shown}{after}"
