@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from sqlalchemy.exc import SQLAlchemyError
-from textual import on, work
+from textual import events, on, work
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input
@@ -20,6 +20,13 @@ from curator_tui.db import describe_db_error, session_scope
 from curator_tui.services import claims as claim_service
 from curator_tui.services.cards import ClaimDetail, load_claim
 from curator_tui.services.errors import NotFound
+from curator_tui.ui.live import (
+    LibraryChanged,
+    LibraryReachable,
+    LibraryUnreachable,
+    LiveUpdates,
+    ShownClaimChanged,
+)
 from curator_tui.ui.messages import DetailLoaded, ListLoaded, PageLoaded
 from curator_tui.ui.widgets.claim_list import PAGE, ClaimList
 
@@ -54,11 +61,77 @@ class LibraryScreen(Screen[None]):
         self._typed: dict[str, tuple[int, list[claim_service.ClaimRow]]] = {}
         # Each list reload is numbered; a slower answer for an older one is dropped.
         self._list_request = 0
+        self.live = LiveUpdates(self, engine)
 
     @property
     def claim_list(self) -> ClaimList:
         """The claim list widget."""
         return self.query_one(ClaimList)
+
+    def has_unsaved_text(self) -> bool:
+        """Is text typed on this screen not saved yet? (The main screen's claim pane.)"""
+        return False
+
+    # --- live updates: what others save ----------------------------------------------
+
+    @on(events.Mount)
+    def _start_live(self) -> None:
+        self.live.start()
+
+    @on(events.Unmount)
+    def _stop_live(self) -> None:
+        self.live.stop()
+
+    @on(LibraryChanged)
+    def library_changed(self) -> None:
+        """Someone saved: the list again (the cursor stays on its claim), the claim if it changed."""
+        current = self.claim_list.current
+        self.reload_list(current.id if current else None)
+        if self.detail is not None:
+            self._check_shown(self.detail.id)
+
+    @work(thread=True, exclusive=True, group="live", exit_on_error=False)
+    def _check_shown(self, claim_id: int) -> None:
+        with session_scope(self.engine) as session:
+            try:
+                version: int | None = claim_service.claim_version(session, claim_id)
+            except NotFound:
+                version = None
+        self.post_message(ShownClaimChanged(claim_id, version))
+
+    @on(ShownClaimChanged)
+    def shown_claim_changed(self, message: ShownClaimChanged) -> None:
+        detail = self.detail
+        if detail is None or detail.id != message.claim_id:
+            return
+        if message.version is not None and message.version <= detail.version:
+            return  # what we show (our own save, already shown)
+        if any(w.group == "edit" and w.is_running for w in self.workers):
+            return  # our own save, whose result is on its way and reloads the claim
+        if self.app.screen is not self or self.has_unsaved_text():
+            what = "deleted" if message.version is None else "changed"
+            self.notify(
+                f"Claim {detail.id} was {what} elsewhere. Your unsaved text is kept; "
+                "saving it will ask before overwriting.",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+        self.load_detail(detail.id)
+
+    @on(LibraryUnreachable)
+    def library_unreachable(self, message: LibraryUnreachable) -> None:
+        self.notify(
+            f"The library cannot be reached: {message.reason}. Your text is kept; "
+            "trying again every few seconds.",
+            severity="error",
+            timeout=30,
+            markup=False,
+        )
+
+    @on(LibraryReachable)
+    def library_reachable(self) -> None:
+        self.notify("The library can be reached again.", markup=False)
 
     def need_claim(self) -> ClaimDetail | None:
         """The current claim; without one, say how to get one."""

@@ -469,6 +469,10 @@ class MainScreen(TransferActions):
 
     # --- unsaved text and drafts -----------------------------------------------------
 
+    def has_unsaved_text(self) -> bool:
+        """Unsaved text in the claim pane?"""
+        return self.query_one(ClaimEditor).dirty
+
     def unsaved_draft(self) -> Draft | None:
         """The claim pane's text, if it is not saved."""
         editor = self.query_one(ClaimEditor)
