@@ -42,6 +42,16 @@ def p95(values: list[float]) -> float:
     return ordered[max(0, round(0.95 * len(ordered)) - 1)]
 
 
+def unpack(commit: str, folder: Path) -> Path:
+    """The ``src/`` of a commit, unpacked into ``folder``; returns its ``src``."""
+    folder.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", commit, "src"], check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "src"
+
+
 def run_probe(src: Path, library: Path, saves: int) -> list[float]:
     """One probe process on the tree at ``src``: the latency of each save, in seconds."""
     env = dict(os.environ, PYTHONPATH=str(src), TEXTUAL_ANIMATIONS="none")
@@ -59,21 +69,19 @@ def run_probe(src: Path, library: Path, saves: int) -> list[float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--baseline", default="0776c11", help="the tree to compare with")
+    parser.add_argument(
+        "--tree", default=None, help="the tree measured (a commit; default: this checkout)"
+    )
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--saves", type=int, default=40, help="saves per probe process")
     parser.add_argument("--rounds", type=int, default=3, help="probe processes per tree")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="curator-save-"))
     try:
-        old_src = folder / "baseline"
-        old_src.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", args.baseline, "src"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(old_src)], input=archive, check=True)
-        trees = {"baseline": old_src / "src", "now": ROOT / "src"}
+        trees = {
+            "baseline": unpack(args.baseline, folder / "baseline"),
+            "now": unpack(args.tree, folder / "now") if args.tree else ROOT / "src",
+        }
         libraries = {}
         for name, src in trees.items():
             libraries[name] = folder / f"{name}.db"
