@@ -97,7 +97,7 @@ def test_an_edit_of_a_claim_changed_since_is_refused(library: Engine, kind: str)
     # Someone else saves the claim (another app, a script) after this one showed it.
     apply(library, edits.EditClaim(1, synthesis="Changed elsewhere."))
     before, fresh = export(library), detail_of(library, 1)
-    with pytest.raises(Conflict, match="changed elsewhere since you opened it"):
+    with pytest.raises(Conflict, match=r"changed elsewhere \(by \S+, .* UTC\) since you opened it"):
         apply(library, edits.Guarded(EVERY_EDIT[kind](shown), shown.id, shown.version))
     assert export(library) == before
     assert detail_of(library, 1) == fresh

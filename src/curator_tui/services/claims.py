@@ -14,7 +14,7 @@ from curator_tui.cards.text import clean, is_truncated
 from curator_tui.models import Claim, Evidence, Mechanism, MechanismStep, utcnow
 from curator_tui.services.common import fetch, mark_stale, required
 from curator_tui.services.errors import Conflict, NotFound
-from curator_tui.services.history import next_claim_id, record_deletion
+from curator_tui.services.history import newest, next_claim_id, record_deletion
 from curator_tui.services.search import ClaimSearch, found_in_claims, search_for
 
 Sort = Literal["updated", "statement", "id"]
@@ -101,12 +101,12 @@ def expect_version(session: Session, claim_id: int, version: int) -> None:
         .execute(sa_select(col(Claim.version)).where(col(Claim.id) == claim_id))
         .scalar_one_or_none()
     )
+    # Who and when, from the history: what a curator needs to go and ask.
+    last = newest(session, claim_id)
+    by = f" (by {last.author}, {last.at:%Y-%m-%d %H:%M} UTC)" if last is not None else ""
     if now is None:
-        raise NotFound(f"claim {claim_id} was deleted elsewhere since you opened it")
-    raise Conflict(
-        f"claim {claim_id} was changed elsewhere since you opened it"
-        f" (it is at version {now}, you had version {version})"
-    )
+        raise NotFound(f"claim {claim_id} was deleted elsewhere{by} since you opened it")
+    raise Conflict(f"claim {claim_id} was changed elsewhere{by} since you opened it")
 
 
 def delete_claim(session: Session, claim_id: int, summary: str = "deleted the claim") -> None:

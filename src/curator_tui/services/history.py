@@ -248,6 +248,18 @@ def revisions(session: Session, claim_id: int) -> list[RevisionInfo]:
     return [_info(row) for row in session.connection().execute(query)]
 
 
+def newest(session: Session, claim_id: int) -> RevisionInfo | None:
+    """The claim's newest history entry (who changed it last, and when)."""
+    query = (
+        sa_select(*_INFO_COLUMNS)
+        .where(col(ClaimRevision.claim_id) == claim_id)
+        .order_by(col(ClaimRevision.revision).desc())
+        .limit(1)
+    )
+    row = session.connection().execute(query).first()
+    return _info(row) if row is not None else None
+
+
 def deleted_claims(session: Session) -> list[RevisionInfo]:
     """The deletion entries of claims that are deleted now, newest first."""
     from curator_tui.models import Claim
