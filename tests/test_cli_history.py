@@ -15,15 +15,15 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture
-def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, any_db: str) -> str:
+    """A library file, then a PostgreSQL database, made by ``curator import``."""
     monkeypatch.setenv("CURATOR_CONFIG", str(tmp_path / "none.toml"))
     monkeypatch.setenv("CURATOR_AUTHOR", "Ada")
-    path = tmp_path / "lib.db"
-    assert main(["--db", str(path), "import", "-q", str(DATA / "card-rir-vs-failure.txt")]) == 0
-    return path
+    assert main(["--db", any_db, "import", "-q", str(DATA / "card-rir-vs-failure.txt")]) == 0
+    return any_db
 
 
-def edit(path: Path, edit: edits.Edit, author: str = "Grace") -> None:
+def edit(path: str, edit: edits.Edit, author: str = "Grace") -> None:
     from curator_tui.services.history import with_author
 
     engine = with_author(open_library(path), author)
@@ -39,7 +39,7 @@ def out(capfd: pytest.CaptureFixture[str], *argv: str) -> str:
 
 
 def test_history_lists_entries_newest_first_with_author_and_summary(
-    library: Path, capfd: pytest.CaptureFixture[str]
+    library: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     edit(library, edits.EditClaim(1, synthesis="A new synthesis"))
     rows = json.loads(out(capfd, "--db", str(library), "history", "1", "--json"))
@@ -53,7 +53,7 @@ def test_history_lists_entries_newest_first_with_author_and_summary(
 
 
 def test_diff_shows_what_changed_between_the_previous_revision_and_now(
-    library: Path, capfd: pytest.CaptureFixture[str]
+    library: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     edit(library, edits.EditClaim(1, synthesis="A [new] *synthesis*"))
     diff = out(capfd, "--db", str(library), "diff", "1")
@@ -63,7 +63,7 @@ def test_diff_shows_what_changed_between_the_previous_revision_and_now(
 
 
 def test_restore_makes_the_export_byte_identical_to_the_revision(
-    library: Path, capfd: pytest.CaptureFixture[str]
+    library: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     first = out(capfd, "--db", str(library), "export", "1")
     edit(library, edits.EditClaim(1, synthesis="Changed"))
@@ -78,7 +78,7 @@ def test_restore_makes_the_export_byte_identical_to_the_revision(
 
 
 def test_a_deleted_claim_is_listed_and_comes_back_with_its_id(
-    library: Path, capfd: pytest.CaptureFixture[str]
+    library: str, capfd: pytest.CaptureFixture[str]
 ) -> None:
     before = out(capfd, "--db", str(library), "export", "1")
     edit(library, edits.DeleteClaim(1))
@@ -91,7 +91,7 @@ def test_a_deleted_claim_is_listed_and_comes_back_with_its_id(
     assert json.loads(out(capfd, "--db", str(library), "history", "--deleted", "--json")) == []
 
 
-def test_bad_revisions_are_one_clear_line(library: Path, capfd: pytest.CaptureFixture[str]) -> None:
+def test_bad_revisions_are_one_clear_line(library: str, capfd: pytest.CaptureFixture[str]) -> None:
     for argv, message in (
         (["restore", "1", "9"], "claim 1 has no revision 9"),
         (["diff", "1"], "claim 1 has one revision"),

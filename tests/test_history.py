@@ -7,8 +7,9 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy.engine import Engine
 
-from curator_tui.db import open_library, session_scope
+from curator_tui.db import session_scope
 from curator_tui.delta import (
     apply_to_tokens,
     pack_delta,
@@ -67,8 +68,8 @@ def test_a_moved_step_or_study_is_copied_from_where_it_was() -> None:
     assert len(pack_delta(card, edited)) < 60  # the line itself is ~200 bytes
 
 
-def test_each_change_is_an_entry_with_author_summary_and_text(tmp_path: Path) -> None:
-    engine = history.with_author(open_library(tmp_path / "lib.db"), "Ada")
+def test_each_change_is_an_entry_with_author_summary_and_text(any_library: Engine) -> None:
+    engine = history.with_author(any_library, "Ada")
     with session_scope(engine) as session:
         claim_id = claims.create_claim(session, "Creatine improves strength", "First")
     with session_scope(engine) as session:
@@ -91,8 +92,8 @@ def test_each_change_is_an_entry_with_author_summary_and_text(tmp_path: Path) ->
     assert "Stores rise" not in texts[2]
 
 
-def test_a_change_that_changes_nothing_is_not_an_entry(tmp_path: Path) -> None:
-    engine = open_library(tmp_path / "lib.db")
+def test_a_change_that_changes_nothing_is_not_an_entry(any_library: Engine) -> None:
+    engine = any_library
     with session_scope(engine) as session:
         claim_id = claims.create_claim(session, "Sleep aids recovery")
     with session_scope(engine) as session:
@@ -101,8 +102,8 @@ def test_a_change_that_changes_nothing_is_not_an_entry(tmp_path: Path) -> None:
         assert len(history.revisions(session, claim_id)) == 1
 
 
-def test_a_deleted_claim_keeps_its_history_and_last_text(tmp_path: Path) -> None:
-    engine = open_library(tmp_path / "lib.db")
+def test_a_deleted_claim_keeps_its_history_and_last_text(any_library: Engine) -> None:
+    engine = any_library
     with session_scope(engine) as session:
         claim_id = claims.create_claim(session, "Sleep aids recovery", "Kept text")
     with session_scope(engine) as session:
@@ -114,8 +115,8 @@ def test_a_deleted_claim_keeps_its_history_and_last_text(tmp_path: Path) -> None
         assert history.text_at(session, claim_id, 2) == before
 
 
-def test_texts_far_from_a_whole_one_are_still_exact(tmp_path: Path) -> None:
-    engine = open_library(tmp_path / "lib.db")
+def test_texts_far_from_a_whole_one_are_still_exact(any_library: Engine) -> None:
+    engine = any_library
     with session_scope(engine) as session:
         claim_id = claims.create_claim(session, "Claim 0")
     expected = {}
