@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import random
+import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from curator_tui.cards.model import Card
-from curator_tui.db import open_library, session_scope
-from curator_tui.services.cards import create_many
+from curator_tui.cards.text import clean
+from curator_tui.cards.words import claim_words, matches, query_words, words
+from curator_tui.db import make_engine, open_library, session_scope
+from curator_tui.services import edits, evidence, mechanisms
+from curator_tui.services.cards import create_many, iter_cards
 from curator_tui.services.claims import (
     count_claims,
     create_claim,
@@ -18,7 +27,9 @@ from curator_tui.services.claims import (
     list_claims,
     update_claim,
 )
-from curator_tui.services.search import LikeSearch, fts_query
+from curator_tui.services.importing import import_paths
+from curator_tui.services.search import LikeSearch, fts_query, unindexed_ids
+from pg_server import BACKENDS
 
 WORDS = [
     "creatine",
@@ -115,8 +126,10 @@ def test_every_page_plan_gives_the_pages_of_the_portable_query(
             text("UPDATE claim SET updated_at = '2026-01-01 00:00:00' WHERE id % 7 = 0")
         )
     plans = {"sort matches": (1.1, 1.1), "walk": (0.0, 1.1), "probe": (0.0, 0.0)}
-    # Whole words, so FTS's prefix match and the portable substring match agree.
-    words = ["with", "training", "improves", "sleep adults", "creatine"]
+    # Short and long prefixes, one word and two, few matches and nearly all.
+    words = ["with", "training", "improves", "sleep adults", "creatine", "w", "tr", "sl ad", "10.1"]
+    # The probe plan runs for prefixes of any length here (by default only up to 3 letters).
+    monkeypatch.setattr(search, "PREFIX_INDEX", 100)
     for plan, (sparse, dense) in plans.items():
         monkeypatch.setattr(search, "SPARSE", sparse)
         monkeypatch.setattr(search, "DENSE", dense)
@@ -132,4 +145,337 @@ def test_every_page_plan_gives_the_pages_of_the_portable_query(
                         assert got == expected, (plan, word, sort, offset)
             # Deep pages are not all empty: the comparison compares something.
             assert count_claims(session, "with") == 400
-            assert count_claims(session, "training") > 150
+            assert 150 < count_claims(session, "training") < 400
+            assert 0 < count_claims(session, "sl ad") < 400
+
+
+# --- every word of a claim, kept current (issue 11.4) -------------------------------------
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def found(engine: Engine, typed: str) -> list[int]:
+    """The ids the filter shows for ``typed``, in id order."""
+    with session_scope(engine) as session:
+        return [row.id for row in list_claims(session, search=typed, sort="id")]
+
+
+def hints(engine: Engine, typed: str) -> dict[int, str]:
+    with session_scope(engine) as session:
+        return {row.id: row.found_in or "" for row in list_claims(session, search=typed)}
+
+
+def assert_words_current(engine: Engine) -> None:
+    """Every claim stores exactly the words the rule gives it now; the index agrees."""
+    with session_scope(engine) as session:
+        expected = {claim_id: claim_words(card) for claim_id, card in iter_cards(session)}
+        stored = dict(session.execute(text("SELECT id, words FROM claim")).all())
+        assert stored == expected
+        if engine.dialect.name == "sqlite":
+            session.execute(
+                text("INSERT INTO claim_fts(claim_fts, rank) VALUES ('integrity-check', 1)")
+            )
+        else:
+            vectors = dict(session.execute(text("SELECT id, words_vector::text FROM claim")).all())
+            assert vectors == {
+                claim_id: " ".join(f"'{w}'" for w in sorted(set(words.split()), key=str.encode))
+                for claim_id, words in expected.items()
+            }
+
+
+def study_id(engine: Engine, doi: str) -> int:
+    with session_scope(engine) as session:
+        return int(
+            session.execute(text("SELECT id FROM study WHERE doi = :d"), {"d": doi}).scalar_one()
+        )
+
+
+def test_the_filter_finds_a_claim_by_any_part_and_says_where(any_library: Engine) -> None:
+    engine = any_library
+    import_paths(engine, [DATA])
+    assert_words_current(engine)
+    with session_scope(engine) as session:
+        rows = {row.statement[:20]: row.id for row in list_claims(session)}
+    assert len(rows) == 2
+    both = sorted(rows.values())
+    # mTOR is only in steps; Helms only among a study's authors; the DOI only in links.
+    assert found(engine, "mTOR") == both
+    assert found(engine, "helms") == both
+    assert found(engine, "10.1080/02640414.2024.2321021") == both
+    assert found(engine, "10.1080/0264") == both
+    assert found(engine, "10.1080/9") == []
+    assert found(engine, "wackerhage") == [rows["Over eight weeks, li"]]
+    order, rir = rows["When performing resi"], rows["Over eight weeks, li"]
+    assert hints(engine, "mtor") == {order: "step 4: …mTOR-mediated…", rir: "mechanism: …mTOR…"}
+    assert hints(engine, "helms") == {order: "study: …Helms…", rir: "study: …Helms…"}
+    assert hints(engine, "over eight") == {rir: ""}  # its statement shows it: no hint
+
+
+def test_the_words_follow_every_change(any_library: Engine) -> None:
+    engine = any_library
+    with session_scope(engine) as session:
+        a = create_claim(session, "Creatine improves sprint power")
+        b = create_claim(session, "Sleep aids recovery")
+    assert found(engine, "creatine") == [a]
+    with session_scope(engine) as session:
+        update_claim(session, a, statement="Beta-alanine improves sprint power")
+        update_claim(session, b, synthesis="Growth hormone at night")
+    assert (found(engine, "creatine"), found(engine, "beta alan"), found(engine, "hormo")) == (
+        [],
+        [a],
+        [b],
+    )
+    with session_scope(engine) as session:
+        mechanism = mechanisms.add_mechanism(session, a, "Buffering of protons")
+        step = mechanisms.add_step(session, mechanism, "mTORC1-dependent signalling")
+    assert (found(engine, "buffer"), found(engine, "mtorc1 dep")) == ([a], [a])
+    with session_scope(engine) as session:
+        mechanisms.edit_step(session, step, "AMPK activation")
+        mechanisms.update_mechanism(session, mechanism, "Carnosine")
+    assert (found(engine, "mtor"), found(engine, "ampk"), found(engine, "buffer")) == ([], [a], [])
+    assert found(engine, "carno") == [a]
+    with session_scope(engine) as session:
+        mechanisms.delete_step(session, step)
+    assert found(engine, "ampk") == []
+    doi = "10.1152/japplphysiol.00132.2019"
+    with session_scope(engine) as session:
+        link = evidence.link_study(session, a, doi)
+        evidence.link_study(session, b, doi)
+    assert found(engine, "japplphysiol") == [a, b]
+    # A study shared by both: its new title and authors find both, the old ones neither.
+    with session_scope(engine) as session:
+        evidence.update_study(
+            session, study_id(engine, doi), title="Zebrafish sleep", authors="Müller K"
+        )
+    assert found(engine, "zebrafish") == found(engine, "muller") == [a, b]
+    with session_scope(engine) as session:
+        evidence.update_study(session, study_id(engine, doi), title="Mouse model")
+    assert (found(engine, "zebrafish"), found(engine, "mouse")) == ([], [a, b])
+    with session_scope(engine) as session:
+        evidence.unlink_study(session, link)
+    assert found(engine, "japplphysiol") == [b]
+    assert_words_current(engine)
+    # Deleted, then restored with its id (the history's undo): out of the index and back.
+    with session_scope(engine) as session:
+        undo = edits.apply(session, edits.DeleteClaim(b)).inverse
+    assert found(engine, "mouse") == []
+    with session_scope(engine) as session:
+        edits.apply(session, undo)
+    assert found(engine, "mouse") == [b]
+    # An import: its steps and studies are searchable at once.
+    import_paths(engine, [DATA])
+    assert len(found(engine, "wackerhage")) == 1
+    assert_words_current(engine)
+
+
+def test_plain_sql_changes_are_found_at_once_and_stored_by_the_next_commit(
+    any_library: Engine,
+) -> None:
+    engine = any_library
+    import_paths(engine, [DATA])
+    with session_scope(engine) as session:
+        a = create_claim(session, "Creatine improves sprint power")
+        session.flush()
+        mechanism = mechanisms.add_mechanism(session, a, "")
+        mechanisms.add_step(session, mechanism, "Phosphocreatine stores")
+    with engine.begin() as connection:
+        # Another tool, writing SQL: a step, a study's title, a new claim without words.
+        connection.execute(
+            text("UPDATE mechanismstep SET text = 'Zebrafish' WHERE text LIKE 'Phospho%'")
+        )
+        connection.execute(text("UPDATE study SET title = 'Okapi trial'"))
+        connection.execute(
+            text(
+                "INSERT INTO claim (id, statement, synthesis, created_at, updated_at, version)"
+                " VALUES (900, 'Quokka claim', '', '2026-01-01', '2026-01-01', 1)"
+            )
+        )
+    assert found(engine, "zebrafish") == [a]
+    assert found(engine, "phosphocreatine") == []
+    assert len(found(engine, "okapi")) == 2
+    assert found(engine, "quokka") == [900]
+    with session_scope(engine) as session:
+        assert count_claims(session, "okapi trial") == 2
+        assert len(unindexed_ids(session)) == 4
+    # Any commit through the services stores what is missing.
+    with session_scope(engine) as session:
+        update_claim(session, a, synthesis="Stored now")
+    with session_scope(engine) as session:
+        assert unindexed_ids(session) == []
+    assert (found(engine, "zebrafish"), found(engine, "quokka")) == ([a], [900])
+    assert_words_current(engine)
+
+
+def make_revision_library(path: Path, revision: str) -> None:
+    """A library at an older schema revision, with a claim, a step and a study."""
+    from alembic import command
+
+    from curator_tui.migrate import alembic_config
+    from reliability.test_migrations import SEED_SQL
+
+    engine = make_engine(path)
+    with engine.connect() as connection:
+        command.upgrade(alembic_config(connection), revision)
+        connection.commit()
+    engine.dispose()
+    with sqlite3.connect(path) as db:
+        db.executescript(SEED_SQL)
+
+
+def test_an_older_library_gets_every_claims_words(tmp_path: Path) -> None:
+    path = tmp_path / "lib.db"
+    make_revision_library(path, "0005")
+    engine = open_library(path)
+    assert_words_current(engine)
+    # Mechanism summaries, steps and study authors were never indexed before.
+    assert found(engine, "phosphocreatine") == [1]
+    assert found(engine, "night step") == [2]
+    assert found(engine, "author") == [1, 2]
+    assert found(engine, "10.1000/abc") == [1, 2]
+    # The triggers that clear a claim's rendering clear its words too.
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE mechanismstep SET text = 'Zebrafish' WHERE id = 4")
+        assert db.execute("SELECT markdown, words FROM claim WHERE id = 2").fetchone() == (
+            None,
+            None,
+        )
+    assert found(engine, "zebrafish") == [2]
+
+
+@pytest.mark.postgresql
+def test_an_older_postgresql_library_gets_every_claims_words(libraries: Any) -> None:
+    from alembic import command
+
+    from curator_tui.migrate import alembic_config
+    from reliability.test_migrations import SEED_SQL
+
+    target = libraries.target("postgresql")
+    try:
+        engine = make_engine(target)
+        with engine.connect() as connection:
+            command.upgrade(alembic_config(connection), "0005")
+            for statement in SEED_SQL.split(";"):
+                if statement.strip():
+                    connection.execute(text(statement))
+            connection.commit()
+        engine.dispose()
+        engine = open_library(target)
+        assert_words_current(engine)
+        assert found(engine, "night step") == [2]
+        assert found(engine, "author") == [1, 2]
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE mechanismstep SET text = 'Zebrafish' WHERE id = 4"))
+        assert found(engine, "zebrafish") == [2]
+        engine.dispose()
+    finally:
+        libraries.drop(target)
+
+
+# --- both backends: the same claims --------------------------------------------------------
+
+QUERIES = [
+    "mtor",
+    "MTORC1-dep",
+    "helms",
+    "creat",
+    "creatine monohydrate",
+    "10.1152",
+    "10.1152/gen.20",
+    "sleep adults",
+    "vo2",
+    "VO₂max",
+    "α",
+    "β-alanine",
+    "cafe",
+    "Müller",
+    "25(OH)D",
+    "s",
+    "in",
+    "insu",
+    "older rats",
+    "%",
+    "zzz",
+]
+
+
+@pytest.mark.postgresql
+def test_both_backends_find_exactly_the_same_claims(tmp_path: Path, libraries: Any) -> None:
+    from curator_tui.generate import populate
+
+    sqlite = open_library(tmp_path / "lib.db")
+    populate(sqlite, 600, seed=7)
+    with libraries.open("postgresql") as server:
+        populate(server, 600, seed=7)
+        seen = 0
+        for typed in QUERIES:
+            answers = []
+            for engine in (sqlite, server):
+                with session_scope(engine) as session:
+                    total = count_claims(session, typed)
+                    rows = list_claims(session, typed, "id")
+                    page = list_claims(session, typed, "updated", 40, 30, matches=total)
+                    answers.append(
+                        (
+                            total,
+                            [(r.id, r.found_in) for r in rows],
+                            [r.id for r in page],
+                        )
+                    )
+            assert answers[0] == answers[1], typed
+            seen += answers[0][0] > 0
+        assert seen >= len(QUERIES) - 3  # the comparison compares claims, not empty lists
+    sqlite.dispose()
+
+
+@pytest.mark.parametrize("backend_name", BACKENDS)
+def test_the_database_finds_what_the_rule_says(libraries: Any, backend_name: str) -> None:
+    """Random texts and prefixes: SQL (FTS5 or tsvector) gives what ``matches`` gives."""
+    with libraries.open(backend_name) as engine:
+
+        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+        @given(
+            texts=st.lists(st.text(max_size=30), min_size=1, max_size=6),
+            picks=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 30)), max_size=6),
+            extra=st.lists(st.text(max_size=6), max_size=3),
+        )
+        def check(texts: list[str], picks: list[tuple[int, int]], extra: list[str]) -> None:
+            with session_scope(engine) as session:
+                session.execute(text("DELETE FROM claim"))
+                ids = [create_claim(session, f"c{n} {t}") for n, t in enumerate(texts)]
+            typed = [texts[i % len(texts)][:end] for i, end in picks] + extra
+            for query in typed:
+                # Nothing typed (or only spaces) is no filter at all.
+                expected = [
+                    claim_id
+                    for n, (claim_id, t) in enumerate(zip(ids, texts, strict=True))
+                    if not query.strip() or matches(query_words(query), words(clean(f"c{n} {t}")))
+                ]
+                assert found(engine, query) == expected, query
+
+        check()
+
+
+# --- curator list --search --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("columns", [80, 160])
+def test_list_search_says_where_a_claim_matched(tmp_path: Path, run_cli: Any, columns: int) -> None:
+    db = tmp_path / "lib.db"
+    assert run_cli("import", DATA, db=db).returncode == 0
+    env = {"COLUMNS": str(columns)}
+    table = run_cli("list", "--search", "helms", "--no-pager", db=db, env=env).stdout
+    rows = [line for line in table.splitlines() if line.startswith("│")]
+    assert len(rows) == 2
+    assert all(len(line) == columns for line in table.splitlines()[1:])
+    assert all(" · study" in line for line in rows)
+    if columns == 160:
+        assert all(" · study: …Helms…" in line for line in rows)
+    listed = json.loads(run_cli("list", "--search", "mtor", "--json", db=db).stdout)
+    assert sorted(row["found_in"] for row in listed) == [
+        "mechanism: …mTOR…",
+        "step 4: …mTOR-mediated…",
+    ]
+    # The statement has the words: nothing to say; without --search, no such field.
+    listed = json.loads(run_cli("list", "--search", "over eight", "--json", db=db).stdout)
+    assert [row["found_in"] for row in listed] == [""]
+    assert "found_in" not in json.loads(run_cli("list", "--json", db=db).stdout)[0]

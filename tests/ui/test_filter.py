@@ -29,7 +29,7 @@ async def test_erasing_a_letter_shows_the_earlier_list_without_a_query(
         await settle(pilot)
         claims = app.screen.query_one(ClaimList)
         await pilot.press("slash")
-        await type_text(pilot, "muscle f")
+        await type_text(pilot, "muscle wa")
         await settle(pilot)
         assert claims.total == 1
         statements = count_statements(seeded_library)

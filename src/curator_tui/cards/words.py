@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from curator_tui.cards.model import Card
 
@@ -41,7 +42,7 @@ MAX_TEXT = 100_000
 _WORD = re.compile(r"[^\W_]+")
 _CHUNK = re.compile(r"\S+")
 # Punctuation around a chunk of text is not shown in a hint ("(Helms," -> "Helms").
-_EDGE = "()[]{}<>,;:.!?\"'“”‘’«»"
+_EDGE = "(),;:.!?\"'“”‘’«»`*"
 
 
 class _NoMarks(dict[int, int | None]):
@@ -57,11 +58,23 @@ _NO_MARKS = _NoMarks()
 
 
 def fold(text: str) -> str:
-    """Text as the filter compares it: compatibility forms unified, case folded, no marks."""
+    """Text as the filter compares it: compatibility forms unified, case folded, no marks.
+
+    The same as ``_fold_run`` on the whole text (tests/test_words.py checks it), but only
+    runs of non-ASCII characters go through Unicode's tables: ASCII is only lower-cased.
+    """
     if text.isascii():
         return text.lower()
+    return _NON_ASCII.sub(_fold_run, text.lower())
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(run: re.Match[str] | str) -> str:
     # Decompose, fold case, decompose what folding made, then drop the marks; case is
     # folded once more because a decomposition can give a capital (ᴬ is A).
+    text = run if isinstance(run, str) else run.group()
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     return text.translate(_NO_MARKS).casefold()
 
@@ -147,24 +160,28 @@ def found_in(query: Sequence[str], parts: Sequence[tuple[str, str]], limit: int 
 
 
 class _Folded:
-    """Texts folded when first looked at, split into words only where a query word occurs."""
+    """A claim's texts, each folded when first searched for words starting with a query word."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = texts
         self.folded: dict[int, str] = {}
-        self.words: dict[int, list[str]] = {}
 
     def holds(self, index: int, q: str) -> bool:
         """Does text ``index`` have a word starting with ``q``?"""
         folded = self.folded.get(index)
         if folded is None:
             folded = self.folded[index] = fold(self.texts[index])
-        if q not in folded:  # a word starting with q holds q: the cheap test first
-            return False
-        found = self.words.get(index)
-        if found is None:
-            found = self.words[index] = [w[:MAX_WORD] for w in _WORD.findall(folded)]
-        return any(word.startswith(q) for word in found)
+        return q in folded and _starts_word(q).search(folded) is not None
+
+
+@lru_cache(maxsize=256)
+def _starts_word(q: str) -> re.Pattern[str]:
+    """``q`` where no letter or digit comes before it: a word starting with ``q``.
+
+    The same as splitting into words (``q`` is letters and digits, at most MAX_WORD of
+    them, so a word cut at MAX_WORD still starts with it), without splitting.
+    """
+    return re.compile(r"(?<![^\W_])" + re.escape(q))
 
 
 def _snippet(text: str, held: Sequence[str]) -> str:

@@ -74,10 +74,17 @@ def _json_row(row: ClaimRow) -> str:
     # The layout of json.dumps(rows, indent=2), one element at a time; 20x faster than
     # json.dumps per row with indent (which cannot use the C encoder).
     updated = row.updated_at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    # With --search: where the claim matched outside its statement ("" if it did not).
+    found_in = (
+        ""
+        if row.found_in is None
+        else f'    "found_in": {json.dumps(row.found_in, ensure_ascii=False)},\n'
+    )
     return (
         "  {\n"
         f'    "id": {row.id},\n'
         f'    "statement": {json.dumps(row.statement, ensure_ascii=False)},\n'
+        f"{found_in}"
         f'    "steps": {row.steps},\n'
         f'    "studies": {row.studies},\n'
         f'    "truncated": {"true" if row.truncated else "false"},\n'
@@ -104,6 +111,7 @@ class _Table:
         self.statement_width = max(MIN_STATEMENT, width - FIXED_WIDTH - self.id_width)
         self.bold = ("\x1b[1m", "\x1b[0m") if color else ("", "")
         self.yellow = ("\x1b[33m", "\x1b[0m") if color else ("", "")
+        self.dim = ("\x1b[2m", "\x1b[0m") if color else ("", "")
 
     def _rule(self, left: str, middle: str, right: str, line: str) -> str:
         widths = [self.id_width, self.statement_width, 5, 7, 16]
@@ -144,6 +152,8 @@ class _Table:
         text = _CONTROLS.sub("\N{REPLACEMENT CHARACTER}", row.statement)
         if unicodedata.combining(text[:1] or " "):
             text = " " + text  # a leading combining mark would join the border
+        if row.found_in:
+            return self._with_hint(text, row.found_in)
         # As the Rich table had it: the marker follows the statement when both fit.
         width = self.statement_width
         kept, cells, whole = _clip(text, width)
@@ -154,6 +164,27 @@ class _Table:
             kept, cells, _ = _clip(text, width - 1)
             kept, cells = kept + "…", cells + 1
         return kept + " " * (width - cells)
+
+    def _with_hint(self, text: str, found_in: str) -> str:
+        """The statement and where the filter matched outside it (dim), cut to fit."""
+        hint = " · " + _CONTROLS.sub("\N{REPLACEMENT CHARACTER}", found_in)
+        width = self.statement_width
+        _, text_cells, _ = _clip(text, len(text) * 2)
+        _, hint_cells, _ = _clip(hint, len(hint) * 2)
+        hint_room = min(hint_cells, max(width // 2, width - text_cells))
+        kept, cells = _fit(text, width - hint_room)
+        shown, hint_used = _fit(hint, min(hint_room, width - cells))
+        on, off = self.dim
+        return kept + on + shown + off + " " * (width - cells - hint_used)
+
+
+def _fit(text: str, width: int) -> tuple[str, int]:
+    """``text`` cut to ``width`` cells, with "…" when cut; and its cells."""
+    kept, cells, whole = _clip(text, width)
+    if not whole and width > 0:
+        kept, cells, _ = _clip(text, width - 1)
+        kept, cells = kept + "…", cells + 1
+    return kept, cells
 
 
 def _clip(text: str, width: int) -> tuple[str, int, bool]:
@@ -221,7 +252,11 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--json", action="store_true", help="print a JSON array for scripts")
     p.add_argument(
-        "--search", metavar="TEXT", help="only claims whose statement or synthesis has every word"
+        "--search",
+        metavar="TEXT",
+        help="only claims with every word (as the start of a word in the statement, synthesis,"
+        " mechanisms, steps, or a linked study's title, authors or DOI); a claim that matched"
+        " elsewhere says where",
     )
     p.add_argument(
         "--sort", choices=["id", "updated", "statement"], default="id", help="order (default: id)"

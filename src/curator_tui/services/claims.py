@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal
@@ -31,8 +32,8 @@ class ClaimRow:
     updated_at: datetime
     version: int
     # With a filter: where the claim matched when its statement alone does not show it
-    # ("step 2: …mTOR…"); empty otherwise.
-    found_in: str = ""
+    # ("step 2: …mTOR…"), else empty; None when it was not worked out (``where_found``).
+    found_in: str | None = None
 
     @property
     def truncated(self) -> bool:
@@ -155,11 +156,13 @@ def list_claims(
     limit: int | None = None,
     *,
     matches: int | None = None,
+    found_in: bool = True,
 ) -> list[ClaimRow]:
     """Claims as list rows, filtered by words of ``search`` and sorted.
 
     ``matches``: how many claims match ``search``, when the caller has just counted them.
-    With ``search``, a row that matched outside its statement says where (``found_in``).
+    With ``search`` (and ``found_in``), each row says where it matched when its statement
+    does not show it; ``found_in=False`` leaves that to a later ``where_found``.
     """
     page: Any = None
     if search and search.strip() and limit is not None:
@@ -196,11 +199,18 @@ def list_claims(
         col(Claim.version),
     ).where(col(Claim.id).in_(page))
     rows = [ClaimRow(*row) for row in session.execute(_ordered(query, sort))]
-    if search and search.strip():
-        where = found_in_claims(session, [(row.id, row.statement) for row in rows], search)
-        if where:
-            rows = [replace(row, found_in=where.get(row.id, "")) for row in rows]
+    if search and search.strip() and found_in:
+        where = where_found(session, [(row.id, row.statement) for row in rows], search)
+        rows = [replace(row, found_in=where.get(row.id, "")) for row in rows]
     return rows
+
+
+def where_found(session: Session, rows: Sequence[tuple[int, str]], search: str) -> dict[int, str]:
+    """For (id, statement) rows matching ``search``: where each matched outside its statement.
+
+    Rows whose statement has every word are left out ("step 2: …mTOR…", cards/words.py).
+    """
+    return found_in_claims(session, rows, search)
 
 
 def count_claims(session: Session, search: str | None = None) -> int:

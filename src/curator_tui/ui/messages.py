@@ -153,6 +153,17 @@ class ListLoaded(Message):
         self.rows = rows
 
 
+class HintsLoaded(Message):
+    """Where each row of a page matched the filter ``search`` outside its statement."""
+
+    def __init__(self, generation: int, search: str, offset: int, found_in: dict[int, str]) -> None:
+        super().__init__()
+        self.generation = generation
+        self.search = search
+        self.offset = offset
+        self.found_in = found_in
+
+
 class PageLoaded(Message):
     """A page of claim rows the list asked for (``generation``: the list it was asked by)."""
 

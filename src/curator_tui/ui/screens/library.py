@@ -6,6 +6,7 @@ widgets are handed plain rows.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -27,7 +28,7 @@ from curator_tui.ui.live import (
     LiveUpdates,
     ShownClaimChanged,
 )
-from curator_tui.ui.messages import DetailLoaded, ListLoaded, PageLoaded
+from curator_tui.ui.messages import DetailLoaded, HintsLoaded, ListLoaded, PageLoaded
 from curator_tui.ui.widgets.claim_list import PAGE, ClaimList
 
 if TYPE_CHECKING:
@@ -175,8 +176,12 @@ class LibraryScreen(Screen[None]):
             index = claim_service.index_of(session, select_id, search, sort) if select_id else None
             at = index if index is not None else min(cursor, max(total - 1, 0))
             offset = at // PAGE * PAGE
+            # Where rows matched outside their statements comes after (_load_hints): the
+            # list is shown without waiting for it.
             rows = (
-                claim_service.list_claims(session, search, sort, offset, PAGE, matches=total)
+                claim_service.list_claims(
+                    session, search, sort, offset, PAGE, matches=total, found_in=False
+                )
                 if total
                 else []
             )
@@ -221,6 +226,7 @@ class LibraryScreen(Screen[None]):
         if index is not None:
             claims.cursor = index  # before the rows arrive: they announce the cursor's claim
         claims.set_page(generation, offset, rows)
+        self._want_hints(generation, offset, rows)
         if total == 0:
             self._detail_request += 1
             self.post_message(DetailLoaded(self._detail_request, None))
@@ -233,12 +239,38 @@ class LibraryScreen(Screen[None]):
     @work(thread=True, group="pages", exit_on_error=False)
     def _fetch_page(self, generation: int, offset: int, limit: int) -> None:
         with session_scope(self.engine) as session:
-            rows = claim_service.list_claims(session, self.search, self.sort, offset, limit)
+            rows = claim_service.list_claims(
+                session, self.search, self.sort, offset, limit, found_in=False
+            )
         self.post_message(PageLoaded(generation, offset, rows))
 
     @on(PageLoaded)
     def page_loaded(self, message: PageLoaded) -> None:
         self.claim_list.set_page(message.generation, message.offset, message.rows)
+        self._want_hints(message.generation, message.offset, message.rows)
+
+    def _want_hints(self, generation: int, offset: int, rows: list[claim_service.ClaimRow]) -> None:
+        """Work out where a filtered page's rows matched, unless that is known already."""
+        if self.search and any(row.found_in is None for row in rows):
+            statements = [(row.id, row.statement) for row in rows]
+            self._load_hints(generation, self.search, offset, statements)
+
+    @work(thread=True, group="hints", exit_on_error=False)
+    def _load_hints(
+        self, generation: int, search: str, offset: int, rows: list[tuple[int, str]]
+    ) -> None:
+        with session_scope(self.engine) as session:
+            found_in = claim_service.where_found(session, rows, search)
+        self.post_message(HintsLoaded(generation, search, offset, found_in))
+
+    @on(HintsLoaded)
+    def hints_loaded(self, message: HintsLoaded) -> None:
+        self.claim_list.set_hints(message.generation, message.offset, message.found_in)
+        known = self._typed.get(message.search)
+        if message.offset == 0 and known is not None:
+            # Erasing back to this text shows the hints at once too.
+            rows = [replace(r, found_in=message.found_in.get(r.id, "")) for r in known[1]]
+            self._typed[message.search] = (known[0], rows)
 
     @on(ClaimList.Highlighted)
     def claim_highlighted(self, message: ClaimList.Highlighted) -> None:

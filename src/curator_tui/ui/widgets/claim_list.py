@@ -6,6 +6,7 @@ and asks for a missing page with a message (the screen fetches it in a worker).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NamedTuple
 
 from rich.segment import Segment
@@ -27,6 +28,10 @@ PAGE = 100
 MAX_PAGES = 20
 # The statement keeps at least this many cells; below it the counts are left out.
 MIN_STATEMENT = 12
+# Where a filter matched outside the statement ("· step 2: …mTOR…") takes at most this
+# share of the row's room when both do not fit, and is left out below HINT_CELLS.
+HINT_SHARE = 0.5
+HINT_CELLS = 8
 NOT_BOLD = Style(bold=False)
 
 
@@ -38,6 +43,7 @@ class _Styles(NamedTuple):
     cursor: Style
     mark: Style
     counts: Style
+    found: Style
     empty: Style
 
 
@@ -71,6 +77,7 @@ class ClaimList(ScrollView, can_focus=True):
         "claim-list--cursor",
         "claim-list--mark",
         "claim-list--counts",
+        "claim-list--found",
         "claim-list--empty",
     }
 
@@ -145,6 +152,16 @@ class ClaimList(ScrollView, can_focus=True):
         self.refresh()
         if self.cursor // PAGE == page:
             self._announce()
+
+    def set_hints(self, generation: int, offset: int, found_in: dict[int, str]) -> None:
+        """Where each row of a page matched outside its statement (worked out after it)."""
+        rows = self._pages.get(offset // PAGE)
+        if generation != self._generation or rows is None:
+            return
+        self._pages[offset // PAGE] = [
+            replace(row, found_in=found_in.get(row.id, "")) for row in rows
+        ]
+        self.refresh()
 
     @property
     def generation(self) -> int:
@@ -243,6 +260,7 @@ class ClaimList(ScrollView, can_focus=True):
                 component("claim-list--cursor"),
                 _foreground(component("claim-list--mark")),
                 _foreground(component("claim-list--counts")),
+                _foreground(component("claim-list--found")),
                 component("claim-list--empty"),
             )
         return self._styles
@@ -276,28 +294,41 @@ class ClaimList(ScrollView, can_focus=True):
     def _draw_row(
         self, row: ClaimRow, width: int, end: str, line_style: Style, styles: _Styles
     ) -> Strip:
-        """``! statement…  8▸1▪ 12345``: the mark, the statement cut to fit, the counts, the id.
+        """``! statement… · step 2: …mTOR…  8▸1▪ 12345``: the mark, the statement cut to fit,
+        where a filter matched outside it (muted), the counts, the id.
 
-        The statement is data: a Text cut by cells (wide characters keep the columns in
-        place) drawn as a plain segment, never parsed as markup. The counts go first when
-        room is short. ``end`` is a space, or nothing when the scrollbar's track sets the
-        id apart.
+        The statement and the hint are data: Texts cut by cells (wide characters keep the
+        columns in place) drawn as plain segments, never parsed as markup. When room is
+        short the counts go first (the statement keeps MIN_STATEMENT cells and a hint
+        HINT_CELLS), then the hint. ``end`` is a space, or nothing when the scrollbar's
+        track sets the id apart.
         """
         id_width, steps_width, studies_width = self._columns
         ident = f"{row.id:>{id_width}}"
         counts = f"{row.steps:>{steps_width}}▸{row.studies:>{studies_width}}▪"
         room = width - len(ident) - 3 - len(end)  # mark, space, statement, space, id, end
-        if room - len(counts) - 1 >= MIN_STATEMENT:
+        # Control characters are dropped: a claim cannot move the cursor or ring the bell.
+        statement = Text(strip_controls(row.statement).replace("\n", " "))
+        hint = Text(" · " + strip_controls(row.found_in).replace("\n", " ") if row.found_in else "")
+        # While filtering, where a claim matched matters more than its counts.
+        wanted = MIN_STATEMENT + (HINT_CELLS if hint else 0)
+        if room - len(counts) - 1 >= wanted:
             room -= len(counts) + 1
         else:
             counts = ""
-        # Control characters are dropped: a claim cannot move the cursor or ring the bell.
-        statement = Text(strip_controls(row.statement).replace("\n", " "))
-        statement.truncate(max(1, room), overflow="ellipsis", pad=True)
+        statement_room, hint_room = _split_room(room, statement.cell_len, hint.cell_len)
+        statement.truncate(max(1, statement_room), overflow="ellipsis")
+        hint.truncate(hint_room, overflow="ellipsis")
+        pad = " " * max(0, room - statement.cell_len - hint.cell_len)
         muted = line_style + styles.counts
         segments = [
             Segment("!" if row.truncated else " ", line_style + styles.mark),
-            Segment(f" {statement.plain} ", line_style),
+            Segment(f" {statement.plain}", line_style),
+        ]
+        if hint_room:
+            segments.append(Segment(hint.plain, line_style + styles.found))
+        segments += [
+            Segment(f"{pad} ", line_style),
             Segment(f"{counts} {ident}" if counts else ident, muted),
         ]
         if end:
@@ -339,6 +370,22 @@ class ClaimList(ScrollView, can_focus=True):
 
     def on_blur(self) -> None:
         self.refresh()
+
+
+def _split_room(room: int, statement: int, hint: int) -> tuple[int, int]:
+    """Cells for the statement and the hint in ``room`` (the hint 0: left out).
+
+    Both whole when they fit; else the hint keeps up to HINT_SHARE of the room (more if
+    the statement is short), the statement at least MIN_STATEMENT cells or half the room,
+    and a hint with less than HINT_CELLS is left out.
+    """
+    if not hint or statement + hint <= room:
+        return min(statement, room), min(hint, max(0, room - statement))
+    hint_room = min(hint, max(int(room * HINT_SHARE), room - statement))
+    hint_room = min(hint_room, room - min(statement, MIN_STATEMENT, (room + 1) // 2))
+    if hint_room < HINT_CELLS:
+        return room, 0
+    return room - hint_room, hint_room
 
 
 def legend_variants(sort: str) -> list[str]:
