@@ -19,7 +19,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     engine = open_engine(args.db, create=False)
     if engine.dialect.name != "sqlite" or not engine.url.database:
-        raise CliError("backup copies SQLite libraries; use your database server's own backup")
+        raise CliError(
+            "backup is not supported yet for a PostgreSQL library (use the server's own "
+            "backup, pg_dump)"
+        )
     source = Path(engine.url.database)
     target = Path(args.path)
     if target.is_dir():
