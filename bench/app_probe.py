@@ -11,8 +11,8 @@ with a loaded row), then presses ``end`` and waits, so the parent's peak-RSS fig
 covers a jump to the far end of the list. "filter" opens the filter with ``/`` and types
 words letter by letter (then erases them), timing each keystroke until the list shows
 the new filter: the list was reset, its total equals the count for the new text, and
-the cursor's page of rows is loaded.
- "save" edits the first
+the cursor's page of rows is loaded (and, separately, until the cursor's row says where it
+matched: the hints come after the list). "save" edits the first
 step of the first claim ``SAVES`` times (``2``, ``e``, a letter typed or erased at the
 end of the step's text, then ``ctrl+s``), timing each ``ctrl+s`` until the list shows the
 saved claim again: the dialog is gone, the list was reset and the cursor's row is loaded.
@@ -140,8 +140,9 @@ async def main() -> dict[str, Any]:
             await settle(app, pilot)
             await pilot.press("slash")
             await settle(app, pilot)
-            latencies = []
-            for key, total in zip(keys, expected, strict=True):
+            latencies: list[float] = []
+            hinted: list[float] = []
+            for key, total, text in zip(keys, expected, texts, strict=True):
                 generation = claims.generation
                 started = time.perf_counter()
                 press(app, key)
@@ -153,12 +154,20 @@ async def main() -> dict[str, Any]:
                     )
                 )
                 latencies.append(time.perf_counter() - started)
+                # Where each row matched comes after the list (a worker of its own): how
+                # long after the key the cursor's row has it, when a filter is typed.
+                if text.strip() and total:
+                    await until(
+                        lambda: claims.current is not None and claims.current.found_in is not None
+                    )
+                    hinted.append(time.perf_counter() - started)
                 # Typing pace: the app finishes what the key started (the claim under the
                 # cursor loads into the panes) before the next key.
                 await settle(app, pilot)
             result["keys"] = keys
             result["totals"] = expected
             result["latencies"] = latencies
+            result["hint_latencies"] = hinted
         elif MODE == "save":
             await settle(app, pilot)
             await pilot.press("2")

@@ -408,6 +408,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  {name}: p50 {median(data['latencies']) * 1000:.1f} ms, "
                 f"p95 {latency[name] * 1000:.1f} ms, max {max(data['latencies']) * 1000:.1f} ms"
             )
+            if data.get("hint_latencies"):
+                # Where each row matched is drawn after the list (no bound: for the record).
+                hints = data["hint_latencies"]
+                info[f"filter_{name}"]["hints_p95_s"] = p95(hints)
+                log(
+                    f"  {name}: the cursor's row says where it matched after "
+                    f"p50 {median(hints) * 1000:.1f} ms, p95 {p95(hints) * 1000:.1f} ms"
+                )
         report.add(
             Figure(
                 f"filter keystroke → list updated, p95, {L} ÷ {S}",

@@ -18,7 +18,6 @@ from curator_tui.cards.words import (
     claim_words,
     fold,
     found_in,
-    join_words,
     matches,
     query_words,
     words,
@@ -91,10 +90,13 @@ def test_a_word_and_a_claim_have_a_size_limit() -> None:
     assert words(long) == ["x" * MAX_WORD]
     # A typed word as long is cut the same way, so it still finds the claim.
     assert matches(query_words(long + "yz"), words(long))
-    many = [f"w{n}" for n in range(MAX_TEXT)]
-    stored = join_words([many])
-    assert len(stored) <= MAX_TEXT
-    assert stored.split(" ") == many[: len(stored.split(" "))]
+    many = [f"w{n}" for n in range(MAX_TEXT // 4)]
+    for extra in range(4):  # the cut falls on a word, a space, and inside words
+        claim = Card(statement="x" * extra + " " + " ".join(many))
+        stored = claim_words(claim)
+        assert MAX_TEXT - 8 <= len(stored) <= MAX_TEXT
+        kept = stored.split(" ")
+        assert kept == words(claim.statement)[: len(kept)]
 
 
 # --- properties -------------------------------------------------------------------------
@@ -147,6 +149,18 @@ def test_stored_words_are_what_both_databases_can_hold_exactly(text: str) -> Non
         assert all(not c.isascii() or (c.isalnum() and not c.isupper()) for c in word)
     stored = claim_words(Card(statement=text))
     assert stored.split(" ") == list(dict.fromkeys(words(text))) or stored == ""
+
+
+@PROPERTIES
+@given(st.lists(st.one_of(st.text(max_size=20), tricky), min_size=2, max_size=6))
+def test_a_claims_words_are_the_words_of_each_part(texts: list[str]) -> None:
+    card = Card(
+        statement=texts[0],
+        synthesis=texts[1],
+        mechanisms=(Mechanism(texts[-1], tuple(texts[2:])),),
+    )
+    each = [word for _, part in card_parts(card) for word in words(part)]
+    assert claim_words(card) == " ".join(dict.fromkeys(each))
 
 
 @PROPERTIES

@@ -38,8 +38,8 @@ from curator_tui.cards.model import Card
 
 MAX_WORD = 100
 MAX_TEXT = 100_000
-# Letters and digits: Python's \w without the underscore.
-_WORD = re.compile(r"[^\W_]+")
+# Letters and digits (Python's \w without the underscore); the group is the word as kept.
+_WORD = re.compile(rf"([^\W_]{{1,{MAX_WORD}}})[^\W_]*")
 _CHUNK = re.compile(r"\S+")
 # Punctuation around a chunk of text is not shown in a hint ("(Helms," -> "Helms").
 _EDGE = "(),;:.!?\"'“”‘’«»`*"
@@ -81,7 +81,7 @@ def _fold_run(run: re.Match[str] | str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of ``text`` under the rule, in order (repeats kept)."""
-    return [word[:MAX_WORD] for word in _WORD.findall(fold(text))]
+    return _WORD.findall(fold(text))
 
 
 def query_words(typed: str) -> list[str]:
@@ -103,22 +103,16 @@ def card_parts(card: Card) -> list[tuple[str, str]]:
 
 
 def claim_words(card: Card) -> str:
-    """What is stored for a claim: its distinct words, separated by single spaces."""
-    return join_words(words(text) for _, text in card_parts(card))
+    """What is stored for a claim: its distinct words, separated by single spaces.
 
-
-def join_words(groups: Iterable[Sequence[str]]) -> str:
-    """Distinct words of many texts, in first-seen order, as stored (at most MAX_TEXT)."""
-    seen: dict[str, None] = {}
-    size = 0
-    for group in groups:
-        for word in group:
-            if word not in seen:
-                size += len(word) + 1
-                if size > MAX_TEXT + 1:
-                    return " ".join(seen)
-                seen[word] = None
-    return " ".join(seen)
+    In card order, and at most MAX_TEXT characters of them (whole words).
+    """
+    # One pass over all the parts: a line break is no letter or digit, and folding works
+    # character by character, so the words of the joined texts are the words of each.
+    stored = " ".join(dict.fromkeys(words("\n".join(text for _, text in card_parts(card)))))
+    if len(stored) > MAX_TEXT:
+        stored = stored[: MAX_TEXT + 1].rsplit(" ", 1)[0]
+    return stored
 
 
 def matches(query: Sequence[str], stored: Iterable[str]) -> bool:
