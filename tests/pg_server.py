@@ -198,10 +198,11 @@ class PgServer:
             cursor = connection.execute(sql.encode())
             return list(cursor.fetchall()) if cursor.description else []
 
-    def new_database(self, template: str | None = None) -> str:
-        """A new, empty database (or a copy of ``template``); returns its name."""
+    def new_database(self, template: str | None = None, owner: str | None = None) -> str:
+        """A new, empty database (or a copy of ``template``, owned by ``owner``); its name."""
         name = f"curator_test_{uuid.uuid4().hex[:12]}"
         clause = f" TEMPLATE {template}" if template else ""
+        clause += f" OWNER {owner}" if owner else ""
         self.execute(f"CREATE DATABASE {name}{clause}")
         self.created.append(name)
         return name
@@ -225,6 +226,11 @@ class PgServer:
         if role is not None:
             url = url.set(username=role, password=password)
         return url.render_as_string(hide_password=False)
+
+    @property
+    def ours(self) -> bool:
+        """Whether we started it (and so made ``PASSWORD_ROLE``)."""
+        return self.folder is not None
 
     @property
     def socket_dir(self) -> str | None:

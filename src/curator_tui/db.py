@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import sqlite3
@@ -173,6 +174,12 @@ def make_engine(path: Path | str, *, read_only: bool = False) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     elif engine.dialect.name == "postgresql":
         event.listen(engine, "connect", _postgres_session)
+        # psycopg logs what it could not clean up after an error ("error ignored
+        # terminating Pipeline"); with no handler configured, Python would print it to
+        # stderr (into the app's screen, or as a second error line). The error itself
+        # reaches the user once, as one line; a program that configures logging still
+        # gets the record.
+        logging.getLogger("psycopg").addHandler(logging.NullHandler())
     return engine
 
 

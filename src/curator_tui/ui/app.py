@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.worker import WorkerState
 
 from curator_tui.config import Config, ConfigError, load_config
+from curator_tui.db import display_name
 from curator_tui.ui.commands import ClaimJumpProvider
 from curator_tui.ui.drafts import (
     Draft,
@@ -118,7 +119,8 @@ class CuratorApp(App[None]):
             except ConfigError as exc:
                 config, self.config_error = Config(), str(exc)
         self.config = config
-        self.library_name = library_name or str(engine.url.database or engine.url)
+        # Named as the user knows it: a file's path, or a URL with its password masked.
+        self.library_name = library_name or display_name(engine)
 
     def on_mount(self) -> None:
         self.sub_title = self.library_name
