@@ -798,7 +798,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m curator_tui.generate",
         description="Add a deterministic, realistic set of generated claims to a library.",
     )
-    parser.add_argument("--db", required=True, metavar="PATH", help="library file (created)")
+    parser.add_argument(
+        "--db",
+        required=True,
+        metavar="PATH|URL",
+        help="library file (created) or postgresql:// URL",
+    )
     parser.add_argument("--claims", type=int, default=1000, metavar="N", help="how many claims")
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="random seed")
     parser.add_argument("--batch", type=int, default=2000, metavar="N", help="claims per commit")
@@ -807,10 +812,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.claims < 0 or args.batch < 1:
         parser.error("--claims must be >= 0 and --batch >= 1")
 
-    from curator_tui.db import LibraryError, open_library
+    from curator_tui.db import LibraryError, display_name, is_url, open_library
 
     try:
-        engine = open_library(Path(args.db))
+        engine = open_library(args.db if is_url(args.db) else Path(args.db))
     except LibraryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -833,7 +838,8 @@ def main(argv: list[str] | None = None) -> int:
     engine.dispose()
     if not args.quiet:
         elapsed = time.perf_counter() - started
-        print(f"added {added} claim(s) to {args.db} in {elapsed:.1f} s", file=sys.stderr)
+        where = display_name(args.db)
+        print(f"added {added} claim(s) to {where} in {elapsed:.1f} s", file=sys.stderr)
     return 0
 
 

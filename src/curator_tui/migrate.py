@@ -7,7 +7,11 @@ and a kill in the middle would leave half a schema. The migration therefore runs
 engine of its own whose driver connection is in autocommit mode (``isolation_level =
 None``) and which issues ``BEGIN IMMEDIATE`` itself (SQLAlchemy's documented pysqlite
 recipe). SQLite's DDL is transactional, so a kill at any statement leaves the library as
-it was before, and the next command upgrades it again. PostgreSQL has transactional DDL too.
+it was before, and the next command upgrades it again. PostgreSQL has transactional DDL too:
+there the transaction first takes an advisory lock (what BEGIN IMMEDIATE does on SQLite, so
+two processes opening a new library at once do not both create it), and the migrations'
+SQLite-only parts (FTS5, its triggers) are skipped by the migrations themselves. A server
+library gets no backup file: that is the server's administrator's (pg_dump).
 
 An older library is copied to a timestamped backup beside it before it is upgraded; a
 library from a newer curator-tui is refused. On SQLite the migrations run with foreign keys
