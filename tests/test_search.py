@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import sqlite3
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +100,30 @@ def test_search_through_the_service(tmp_path: Path) -> None:
         # Punctuation only: no FTS token, matched literally, never an FTS syntax error.
         assert count_claims(session, search='"*') == 0
         assert count_claims(session, search="AND OR NOT (") == 0
+
+
+def test_claims_are_probed_one_by_one_only_for_prefixes_with_an_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 4-letter prefix has no FTS prefix index: probing per claim cost 0.4 s a page."""
+    from sqlalchemy import event
+
+    from curator_tui.services import search
+
+    engine = open_library(tmp_path / "lib.db")
+    with session_scope(engine) as session:
+        for n in range(20):
+            create_claim(session, f"Insulin and sleep {n}")
+    monkeypatch.setattr(search, "DENSE", 0.0)
+    monkeypatch.setattr(search, "SPARSE", 0.0)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    with session_scope(engine) as session:
+        for typed, probes in (("ins", True), ("insu", False), ("in sl", True), ("in slee", False)):
+            statements.clear()
+            assert len(list_claims(session, typed, "statement", 0, 10)) == 10
+            [page] = [s for s in statements if "INDEXED BY" in s]
+            assert ("EXISTS" in page) is probes, typed
 
 
 def generic_page(session, words: str, sort: str, offset: int) -> list[int]:  # type: ignore[no-untyped-def]
@@ -395,17 +422,45 @@ QUERIES = [
     "older rats",
     "%",
     "zzz",
+    # Letters and digits PostgreSQL's own text parser reads otherwise (a number sign of
+    # Bengali, Cherokee, which it lower-cases): the stored words are never parsed.
+    "a৶1",
+    "ᏍᏆ",
+    "Ꭴ",
 ]
+# A claim holding those, in both libraries.
+UNPARSED = "Sequoyah wrote Ꭴ-ᏍᏆᏂ in ratios of a৶1"
+
+
+@contextlib.contextmanager
+def utf8_locale_library(pg_server: Any) -> Iterator[Engine]:
+    """A new PostgreSQL library whose database has a UTF-8 locale (C.UTF-8), not C.
+
+    Under the C locale PostgreSQL's text parser keeps every non-ASCII character as it is;
+    under a UTF-8 locale it splits and lower-cases some of them, which the stored words
+    must never go through.
+    """
+    name = f"curator_test_utf8_{uuid.uuid4().hex[:12]}"
+    pg_server.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8'")
+    engine = open_library(pg_server.url(name))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        pg_server.drop_database(name)
 
 
 @pytest.mark.postgresql
-def test_both_backends_find_exactly_the_same_claims(tmp_path: Path, libraries: Any) -> None:
+def test_both_backends_find_exactly_the_same_claims(tmp_path: Path, pg_server: Any) -> None:
     from curator_tui.generate import populate
 
     sqlite = open_library(tmp_path / "lib.db")
     populate(sqlite, 600, seed=7)
-    with libraries.open("postgresql") as server:
+    with utf8_locale_library(pg_server) as server:
         populate(server, 600, seed=7)
+        for engine in (sqlite, server):
+            with session_scope(engine) as session:
+                create_claim(session, UNPARSED)
         seen = 0
         for typed in QUERIES:
             answers = []

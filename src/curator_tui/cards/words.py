@@ -72,11 +72,10 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 
 
 def _fold_run(run: re.Match[str] | str) -> str:
-    # Decompose, fold case, decompose what folding made, then drop the marks; case is
-    # folded once more because a decomposition can give a capital (ᴬ is A).
+    # Decompose (ᴬ is A), fold case, decompose what folding made, then drop the marks.
     text = run if isinstance(run, str) else run.group()
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
-    return text.translate(_NO_MARKS).casefold()
+    return text.translate(_NO_MARKS)
 
 
 def words(text: str) -> list[str]:
