@@ -534,3 +534,22 @@ def test_list_search_says_where_a_claim_matched(tmp_path: Path, run_cli: Any, co
     listed = json.loads(run_cli("list", "--search", "over eight", "--json", db=db).stdout)
     assert [row["found_in"] for row in listed] == [""]
     assert "found_in" not in json.loads(run_cli("list", "--json", db=db).stdout)[0]
+
+
+def test_opening_a_library_stores_the_words_other_tools_left_out(
+    tmp_path: Path, run_cli: Any
+) -> None:
+    db = tmp_path / "lib.db"
+    assert run_cli("import", DATA, db=db).returncode == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "INSERT INTO claim (statement, synthesis, created_at, updated_at, version)"
+            " VALUES ('Quokka claim', '', '2026-01-01', '2026-01-01', 1)"
+        )
+        conn.execute("UPDATE mechanismstep SET text = 'Zebrafish' WHERE id = 1")
+        assert conn.execute("SELECT count(*) FROM claim WHERE words IS NULL").fetchone() == (2,)
+    listed = run_cli("list", "--search", "quokka", "--json", db=db)
+    assert [row["statement"] for row in json.loads(listed.stdout)] == ["Quokka claim"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM claim WHERE words IS NULL").fetchone() == (0,)
+    assert_words_current(open_library(db))

@@ -100,7 +100,13 @@ def format_is_current(session: Session) -> bool:
 
 
 def check_format(session: Session) -> bool:
-    """Clear stored renderings made by a different export format; True if it had to."""
+    """Clear stored renderings made by a different export format; True if it had to.
+
+    Run when a writable library is opened, it also stores the words of any claim that has
+    none (written by plain SQL or by another tool since): the filter finds those by
+    reading their parts on every keystroke until then.
+    """
+    store_missing_words(session)
     if format_is_current(session):
         return False
     session.execute(update(Claim).values(markdown=None))
