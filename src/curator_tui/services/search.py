@@ -12,11 +12,11 @@ each database only looks the typed words up among those stored:
 - Any other database: ``' ' || words LIKE '% word%'`` per word (a scan, but the same rule).
 
 The words are stored with the claim's rendering just before each commit that changed it
-(``store_words``, called by rendered.py), so a change to a step, a study's title or an
-import is searchable as soon as it is committed. A claim without stored words (inserted
-by plain SQL, or cleared by migration 0006's triggers after a plain-SQL change on SQLite)
-is matched here in Python from its parts, so the answer is the same meanwhile; the next
-commit through the services stores them.
+(rendered.py), so a change to a step, a study's title or an import is searchable as soon
+as it is committed. A claim without stored words (inserted by plain SQL, or cleared by
+migration 0006's triggers after a plain-SQL change to any of its parts) is matched here
+in Python from its parts, so the answer is the same meanwhile; the next commit through
+the services, or the next opening of the library, stores them (``store_missing_words``).
 """
 
 from __future__ import annotations
