@@ -124,8 +124,9 @@ class PgServer:
         if user is not None:
             entry = pwd.getpwnam(user)
             os.chown(folder, entry.pw_uid, entry.pw_gid)
-        # Others may connect through the socket (the tests, as root or as their user).
-        folder.chmod(0o755)
+        # Only the server's user (and root, which runs the tests when it is not that user)
+        # may reach the socket: trust authentication must not open it to the machine.
+        folder.chmod(0o700)
 
         def run(*argv: str | Path) -> subprocess.CompletedProcess[str]:
             command = [str(a) for a in argv]
@@ -149,6 +150,7 @@ class PgServer:
         settings = [
             "listen_addresses = ''",
             f"unix_socket_directories = '{folder}'",
+            "unix_socket_permissions = 0700",
             "fsync = off",
             "synchronous_commit = off",
             "full_page_writes = off",
