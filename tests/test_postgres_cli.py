@@ -88,6 +88,7 @@ def test_every_command_works_and_no_output_holds_the_password(
         ("history", "--deleted"),
         ("generate", "--claims", "3", "-q"),
         ("list",),
+        ("backup", str(tmp_path / "backup.db")),
     ]
     for argv in succeeding:
         result = run_cli(*argv, db=url)
@@ -98,13 +99,24 @@ def test_every_command_works_and_no_output_holds_the_password(
         ("show", "9999"),
         ("diff", claim),  # one revision only
         ("restore", claim, "7"),
-        ("backup", str(tmp_path / "copy.db")),
         ("import", str(tmp_path / "missing.md")),
+        ("backup", str(tmp_path / "backup.db")),  # exists now
     ]
     for argv in failing:
         result = run_cli(*argv, db=url)
         one_error_line(result)
         no_secret(result)
+    # copy names its libraries on the command line: the same rules.
+    for argv, status in (
+        (("copy", url, str(tmp_path / "copied.db")), 0),
+        (("copy", str(tmp_path / "copied.db"), url), 1),  # holds claims
+        (("copy", url, url), 1),
+    ):
+        result = run_cli(*argv)
+        assert result.returncode == status, (argv, result.stderr)
+        no_secret(result)
+        if status:
+            one_error_line(result)
     # Through the environment too, and in --help.
     from_env = run_cli("show", "9999", env={"CURATOR_DB": url})
     one_error_line(from_env)

@@ -469,3 +469,152 @@ def index_claims(connection: Connection, first: int, last: int) -> None:
         " SELECT id, statement, synthesis FROM claim WHERE id BETWEEN ? AND ?",
         (first, last),
     )
+
+
+# ---- whole-library transfers (services/transfer.py) ---------------------------------------
+
+
+@contextmanager
+def read_snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection that reads the library as of one moment, whatever others commit meanwhile.
+
+    PostgreSQL: a ``REPEATABLE READ, READ ONLY`` transaction. SQLite: one read transaction,
+    begun here because the driver begins none for a SELECT (each would read its own
+    moment); it takes its snapshot at its first read. Always rolled back: it wrote nothing.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+        elif connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")
+        try:
+            yield connection
+        finally:
+            connection.rollback()
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """One transaction on a connection of its own: committed if the block ends, else rolled back.
+
+    On SQLite it is begun here (``BEGIN IMMEDIATE``, the write lock at once): the driver
+    would run a DROP TRIGGER before the first INSERT outside any transaction.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            yield connection
+        except BaseException:
+            connection.rollback()
+            raise
+        connection.commit()
+
+
+def copy_rows(
+    connection: Connection,
+    model: type[SQLModel],
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    """Insert rows (values in ``columns`` order), ids included, as fast as the database takes them.
+
+    PostgreSQL: ``COPY … FROM STDIN`` (several times faster than INSERTs); elsewhere
+    ``bulk_insert``. Triggers fire either way (see ``suspended_triggers``).
+    """
+    if connection.dialect.name != "postgresql":
+        bulk_insert(connection, model, columns, rows)
+        return
+    from psycopg import sql
+
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    from psycopg import Error
+    from sqlalchemy.exc import DBAPIError
+
+    driver: Any = connection.connection.driver_connection
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except Error as exc:
+        # The driver's own error, as SQLAlchemy would have wrapped it for an INSERT.
+        raise DBAPIError.instance(statement.as_string(driver), None, exc, Error) from exc
+
+
+@contextmanager
+def indexes_built_after(connection: Connection, tables: Sequence[str]) -> Iterator[None]:
+    """For a bulk load of these tables: their plain indexes built after it, not row by row.
+
+    PostgreSQL (what ``pg_restore`` does): each index that backs no constraint is dropped
+    inside the caller's transaction and made again from its own definition at the end;
+    a rollback brings the old ones back. Elsewhere, nothing changes.
+    """
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    found = connection.exec_driver_sql(
+        "SELECT indexname, indexdef FROM pg_indexes AS i"
+        " WHERE schemaname = current_schema() AND tablename = ANY(%(tables)s)"
+        " AND NOT EXISTS (SELECT 1 FROM pg_constraint AS c WHERE c.conindid ="
+        " format('%%I.%%I', i.schemaname, i.indexname)::regclass)",
+        {"tables": list(tables)},
+    ).all()
+    for name, _ in found:
+        connection.exec_driver_sql(
+            f"DROP INDEX {connection.dialect.identifier_preparer.quote(name)}"
+        )
+    yield
+    for _, definition in found:
+        connection.exec_driver_sql(definition)
+
+
+def empty_tables(connection: Connection, tables: Sequence[str]) -> None:
+    """Delete every row of these tables, inside the caller's transaction.
+
+    PostgreSQL: one ``TRUNCATE`` (transactional there; row triggers do not fire, and no
+    row of the tables is left to need them). Elsewhere a DELETE per table, in the order
+    given (children first), with the triggers that keep the search index.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"TRUNCATE {', '.join(tables)}")
+        return
+    for table in tables:
+        connection.exec_driver_sql(f"DELETE FROM {table}")
+
+
+def advance_sequences(connection: Connection, tables: Sequence[str]) -> None:
+    """On PostgreSQL, move each table's ``id`` sequence past its largest id (never back).
+
+    Rows copied with their ids leave the sequences where they were, and the next row
+    added would collide. Never back, because ``setval`` is not undone by a rollback.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables:
+        # pg_sequence_last_value: NULL while the sequence has never been used.
+        connection.exec_driver_sql(
+            "SELECT setval(seq, top) FROM (SELECT seq, (SELECT max(id) FROM "
+            f"{table}) AS top FROM (SELECT pg_get_serial_sequence('{table}', 'id')::regclass"
+            " AS seq) AS named) AS s WHERE top > coalesce(pg_sequence_last_value(seq), 0)"
+        )
+
+
+def same_database(first: Connection, second: Connection) -> bool:
+    """Whether two connections reach the same library (however their URLs spell it)."""
+    if first.dialect.name != second.dialect.name:
+        return False
+    if first.dialect.name == "sqlite":
+        files = [
+            connection.exec_driver_sql("PRAGMA database_list").all()
+            for connection in (first, second)
+        ]
+        paths = [next((row[2] for row in rows if row[1] == "main"), "") for rows in files]
+        return bool(paths[0]) and bool(paths[1]) and os.path.samefile(paths[0], paths[1])
+    # The server (its start time and port) and the database on it.
+    identity = "SELECT pg_postmaster_start_time(), current_setting('port'), current_database()"
+    return first.exec_driver_sql(identity).one() == second.exec_driver_sql(identity).one()

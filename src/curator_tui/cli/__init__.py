@@ -1,9 +1,10 @@
 """The ``curator`` command: the app with no subcommand, and the headless commands.
 
 One module per command group (``cards``: import, export, show; ``listing``: list;
-``library``: backup, generate; ``history``: history, diff, restore), ``common`` for what they share and ``pager`` for output
-on a terminal. The headless commands never import Textual (tests/test_import_hygiene.py
-proves it): scripts and CI jobs should not pay for the UI.
+``library``: backup, generate; ``history``: history, diff, restore; ``copy``: copy),
+``common`` for what they share and ``pager`` for output on a terminal. The headless
+commands never import Textual (tests/test_import_hygiene.py proves it): scripts and CI
+jobs should not pay for the UI.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from curator_tui import __version__
-from curator_tui.cli import cards, history, library, listing
+from curator_tui.cli import cards, copy, history, library, listing
 from curator_tui.cli.common import CliError, open_engine, stderr_console
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_parser(sub, common)
     library.add_parsers(sub, common)
     history.add_parsers(sub, common)
+    copy.add_parser(sub)
     return parser
 
 

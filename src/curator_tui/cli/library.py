@@ -8,31 +8,45 @@ import sqlite3
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curator_tui.cli.common import CliError, cannot_write, open_engine, stderr_console
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """Write a consistent copy of the library, even while it is in use."""
-    from curator_tui.migrate import backup_sqlite
+    from curator_tui.db import display_name
 
     engine = open_engine(args.db, create=False)
-    if engine.dialect.name != "sqlite" or not engine.url.database:
-        raise CliError(
-            "backup is not supported yet for a PostgreSQL library (use the server's own "
-            "backup, pg_dump)"
-        )
-    source = Path(engine.url.database)
+    server = engine.dialect.name != "sqlite"
+    if not server and not engine.url.database:
+        raise CliError("backup copies a library file or a PostgreSQL database")
+    source = Path(engine.url.database or "library")
     target = Path(args.path)
     if target.is_dir():
-        target = target / source.name
+        target = target / (f"{source.name}.db" if server else source.name)
     if target.exists() and not args.force:
         raise CliError(f"{target} exists (use --force to overwrite it)")
-    if target.resolve() == source.resolve():
+    if not server and target.resolve() == source.resolve():
         raise CliError("the backup cannot be the library itself")
-    # Into a temporary beside the target, then renamed: a failed backup leaves nothing
-    # behind. Its name is ours, so errors name the user's path instead.
+    if server:
+        _backup_server(engine, target, quiet=args.quiet)
+    else:
+        _backup_file(source, target)
+    if not args.quiet:
+        stderr_console().print(f"backed up {display_name(engine)} to {target}", markup=False)
+    return 0
+
+
+def _backup_file(source: Path, target: Path) -> None:
+    """SQLite's online backup, into a temporary beside the target, then renamed."""
+    from curator_tui.migrate import backup_sqlite
+
+    # A failed backup leaves nothing behind. The temporary's name is ours, so errors
+    # name the user's path instead.
     tmp: Path | None = None
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -45,8 +59,14 @@ def cmd_backup(args: argparse.Namespace) -> int:
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
-    stderr_console().print(f"backed up {source} to {target}", markup=False)
-    return 0
+
+
+def _backup_server(engine: Engine, target: Path, *, quiet: bool) -> None:
+    """A database server's library as a new SQLite file, as of one snapshot (``curator copy``)."""
+    from curator_tui.cli.copy import copy_into, progress_bar
+
+    with progress_bar(quiet) as progress:
+        copy_into(engine, target, replace=True, progress=progress, new_file=True)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -80,10 +100,15 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         "backup",
         parents=[common],
         help="copy the library safely, even while it is open",
-        description="Write a consistent copy of the library (SQLite online backup), even while the app uses it.",
+        description=(
+            "Write a consistent copy of the library, even while the app uses it: SQLite's "
+            "online backup of a file; a PostgreSQL library as a new SQLite file, read as of "
+            "one moment (what 'curator copy' does), which 'curator --db PATH' opens."
+        ),
     )
     p.add_argument("path", metavar="PATH", help="the backup file (or a directory to put it in)")
     p.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress, no summary")
     p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser(
