@@ -251,6 +251,24 @@ def test_new_rows_after_a_copy_get_fresh_ids(
     assert max(row[0] for row in after["claim_revision"]) > highest["claim_revision"]
 
 
+@pytest.mark.parametrize("target_backend", TARGETS)
+def test_an_app_on_the_target_hears_the_copy(
+    source_file: str, place: Place, target_backend: str
+) -> None:
+    from curator_tui.services.changes import ChangeWatcher
+
+    target = place(target_backend, library=True)
+    engine = open_library(target)
+    watcher = ChangeWatcher(engine)
+    try:
+        assert not watcher.wait(0)  # listening from here on
+        copied(source_file, target)
+        assert watcher.wait(10)
+    finally:
+        watcher.close()
+        engine.dispose()
+
+
 # ---- copies refused, failed or not proved: the target is left as it was ----------------
 
 

@@ -23,14 +23,14 @@ from sqlalchemy.engine import Connection, Engine
 
 CHANNEL = "curator_changes"
 _WROTE = "curator_wrote"
-_WRITES = ("INSERT", "UPDATE", "DELETE", "COPY", "CREATE", "DROP", "ALTER")
+_WRITES = ("INSERT", "UPDATE", "DELETE", "COPY", "CREATE", "DROP", "ALTER", "TRUNCATE")
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(
     conn: Connection, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
 ) -> None:
-    if conn.dialect.name == "postgresql" and statement.lstrip()[:6].upper().startswith(_WRITES):
+    if conn.dialect.name == "postgresql" and statement.lstrip()[:8].upper().startswith(_WRITES):
         conn.info[_WROTE] = True
 
 
