@@ -171,6 +171,13 @@ def history(run_cli: RunCli, db: str, claim_id: int) -> Any:
     return json.loads(result.stdout)
 
 
+def test_every_table_of_a_library_is_copied() -> None:
+    # A table added to the models must be added to the copy (parents before children).
+    from sqlmodel import SQLModel
+
+    assert {str(model.__table__.name) for model in TABLES} == set(SQLModel.metadata.tables)  # type: ignore[attr-defined]
+
+
 # ---- copies that work ------------------------------------------------------------------
 
 
