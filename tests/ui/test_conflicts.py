@@ -34,18 +34,25 @@ def highlight(pane, key: str) -> None:  # type: ignore[no-untyped-def]
     pane.highlighted = [o.id for o in pane.options].index(key)
 
 
+async def type_into_first_step(pilot, text: str):  # type: ignore[no-untyped-def]
+    """Open the dialog of the shown claim's first step and type ``text`` at its end."""
+    app = pilot.app
+    await settle(pilot)
+    shown = app.screen.detail
+    step = shown.mechanisms[0].steps[0]
+    await pilot.press("2")
+    highlight(app.screen.query_one("#mechanism-editor"), f"step:{step.id}")
+    await pilot.press("e")
+    await wait_until(pilot, lambda: isinstance(app.screen, TextDialog), "the step dialog")
+    await pilot.press("ctrl+end")
+    await type_text(pilot, text)
+    return shown, step
+
+
 async def test_a_step_saved_elsewhere_asks_and_keeps_the_text(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app(seeded_library)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await settle(pilot)
-        shown = app.screen.detail
-        step = shown.mechanisms[0].steps[0]
-        await pilot.press("2")
-        highlight(app.screen.query_one("#mechanism-editor"), f"step:{step.id}")
-        await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(app.screen, TextDialog), "the step dialog")
-        await pilot.press("ctrl+end")
-        await type_text(pilot, " MINE")
+        shown, step = await type_into_first_step(pilot, " MINE")
         # Meanwhile another curator saves the same step.
         save_elsewhere(seeded_library, edits.EditStep(step.id, "Their text for the step."))
         await pilot.press("ctrl+s")
@@ -72,15 +79,7 @@ async def test_a_step_saved_elsewhere_asks_and_keeps_the_text(seeded_library, ma
 async def test_save_mine_overwrites_only_that_step(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app(seeded_library)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await settle(pilot)
-        shown = app.screen.detail
-        step = shown.mechanisms[0].steps[0]
-        await pilot.press("2")
-        highlight(app.screen.query_one("#mechanism-editor"), f"step:{step.id}")
-        await pilot.press("e")
-        await wait_until(pilot, lambda: isinstance(app.screen, TextDialog), "the step dialog")
-        await pilot.press("ctrl+end")
-        await type_text(pilot, " MINE")
+        shown, step = await type_into_first_step(pilot, " MINE")
         save_elsewhere(seeded_library, edits.EditClaim(shown.id, synthesis="Their synthesis."))
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the conflict")
