@@ -10,7 +10,6 @@ on the row the edit names, a notice of what was done.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -42,8 +41,10 @@ from curator_tui.ui.messages import (
     HistoryLoaded,
     NothingToUndo,
 )
-from curator_tui.ui.screens import openers
+from curator_tui.ui.screens import conflicts, openers
+from curator_tui.ui.screens.claim_drafts import claim_draft, put_back_drafts
 from curator_tui.ui.screens.dialogs import ConfirmDialog, EditDialog
+from curator_tui.ui.screens.main_keys import MAIN_BINDINGS, TAB_FOCUS
 from curator_tui.ui.screens.transfer_actions import TransferActions
 from curator_tui.ui.widgets.claim_editor import ClaimEditor
 from curator_tui.ui.widgets.claim_list import ClaimList
@@ -56,78 +57,17 @@ from curator_tui.ui.widgets.mechanisms import MechanismEditor
 from curator_tui.ui.widgets.preview import Preview
 
 
-def _tab(key: str, tab: str, title: str, tooltip: str) -> Binding:
-    return Binding(key, f"tab('{tab}')", title, show=False, tooltip=tooltip, id=f"tabs.{tab}")
-
-
-# Where the focus goes when a pane is shown.
-TAB_FOCUS = {
-    "claim": "#statement",
-    "mechanisms": "#mechanism-editor",
-    "evidence": "#supporting",
-    "gold": "#gold-list",
-    "preview": "#preview-pane",
-    "history": "#history-list",
-}
-
-
 class MainScreen(TransferActions):
     """Browse and edit the library."""
 
-    BINDINGS = [
-        Binding("n", "new_claim", "New", tooltip="Create a claim", id="claims.new"),
-        Binding(
-            "slash", "filter", "Filter", tooltip="Filter the claims as you type", id="claims.filter"
-        ),
-        Binding(
-            "o",
-            "cycle_sort",
-            "Sort",
-            tooltip="Sort by statement, last update or id",
-            id="claims.sort",
-        ),
-        Binding(
-            "c",
-            "copy",
-            "Copy",
-            tooltip="Copy the claim's Markdown to the clipboard",
-            id="claim.copy",
-        ),
-        Binding(
-            "x",
-            "export",
-            "Export",
-            tooltip="Export the claim's Markdown to a file",
-            id="claim.export",
-        ),
-        Binding(
-            "i", "import", "Import", tooltip="Import card files or a folder", id="claims.import"
-        ),
-        Binding(
-            "D",
-            "delete_claim",
-            "Delete claim",
-            tooltip="Delete the claim (ctrl+z undoes)",
-            id="claims.delete",
-            show=False,
-        ),
-        _tab("1", "claim", "Claim", "Statement and synthesis"),
-        _tab("2", "mechanisms", "Mechanisms", "Mechanisms and steps"),
-        _tab("3", "evidence", "Evidence", "Supporting and contradicting studies"),
-        _tab("4", "gold", "Gold standard", "Ideal study designs"),
-        _tab("5", "preview", "Preview", "The Markdown export"),
-        _tab("6", "history", "History", "Every change to the claim, its diff, restore"),
-        Binding(
-            "escape", "back", "Back", show=False, tooltip="Back to the claim list", id="claims.back"
-        ),
-    ]
+    BINDINGS = MAIN_BINDINGS
 
     def __init__(self, engine: Engine, library_name: str) -> None:
         super().__init__(engine, library_name)
         self.edits = EditRunner(self, engine)
         self.guard = EditGuard()
         # A refused dialog's text, to open again once the claim is loaded as saved now.
-        self._reopen: TypedText | None = None
+        self.reopen: TypedText | None = None
 
     # --- layout ----------------------------------------------------------------------
 
@@ -170,7 +110,7 @@ class MainScreen(TransferActions):
     def detail_loaded(self, message: DetailLoaded) -> None:
         if message.request == self._detail_request:
             self.show_detail(message.detail)
-            typed, self._reopen = self._reopen, None
+            typed, self.reopen = self.reopen, None
             if typed is not None and message.detail is not None:
                 self.open_dialog(typed.origin, typed.fields, message.detail)
 
@@ -309,10 +249,10 @@ class MainScreen(TransferActions):
             and isinstance(edit, edits.EditClaim)
             and edit.expected_version is not None
         ):
-            self._ask_overwrite(edit)
+            conflicts.ask_overwrite(self, edit)
             return
         if message.conflict and message.undone is None:
-            self._changed_elsewhere(edit, message.reason, typed)
+            conflicts.changed_elsewhere(self, edit, message.reason, typed)
             return
         if message.undone is not None:
             reason = f"Cannot undo {message.undone}: {message.reason}"
@@ -327,59 +267,6 @@ class MainScreen(TransferActions):
     @on(NothingToUndo)
     def nothing_to_undo(self) -> None:
         self.notify("Nothing to undo.")
-
-    def _changed_elsewhere(self, edit: edits.Edit, reason: str, typed: TypedText | None) -> None:
-        """Someone saved the claim (or study) since the curator saw it: show theirs first."""
-        if self.detail is not None:
-            self.load_detail(self.detail.id)
-        self.reload_list(self.detail.id if self.detail else None)
-        if typed is None:
-            self.notify(
-                f"Not changed: {reason}. The claim is shown again as it is now.",
-                severity="warning",
-                markup=False,
-            )
-            return
-
-        def decided(overwrite: bool | None) -> None:
-            if overwrite:
-                # Theirs stays wherever this edit does not touch; this part becomes yours.
-                inner = edit.edit if isinstance(edit, edits.Guarded) else edit
-                if isinstance(inner, edits.EditStudy):
-                    inner = replace(inner, expected=None)
-                self.run_edit(inner)
-            elif self.detail is not None:
-                # Opened on the claim as saved now (so saving again is not refused again).
-                self._reopen = typed
-                self.load_detail(self.detail.id)
-
-        self.app.push_screen(
-            ConfirmDialog(
-                f"{reason[:1].upper()}{reason[1:]}. Save your text over it, or go back to "
-                "your text (the claim now shows the saved version)?",
-                yes="Save mine",
-                no="Back to my text",
-            ),
-            decided,
-        )
-
-    def _ask_overwrite(self, edit: edits.EditClaim) -> None:
-        def decided(overwrite: bool | None) -> None:
-            if overwrite:
-                self.run_edit(replace(edit, expected_version=None))
-            else:
-                self.notify(
-                    "Your text is still in the editor; escape discards it and shows the saved claim."
-                )
-
-        self.app.push_screen(
-            ConfirmDialog(
-                "This claim was changed elsewhere since you opened it. Overwrite with your text?",
-                yes="Overwrite",
-                no="Keep my text here",
-            ),
-            decided,
-        )
 
     # --- dialogs ---------------------------------------------------------------------
 
@@ -475,18 +362,7 @@ class MainScreen(TransferActions):
 
     def unsaved_draft(self) -> Draft | None:
         """The claim pane's text, if it is not saved."""
-        editor = self.query_one(ClaimEditor)
-        if not editor.dirty:
-            return None
-        statement, synthesis = editor.values
-        return Draft(
-            where="claim",
-            title=f"Claim {editor.claim_id}",
-            fields={"statement": statement, "synthesis": synthesis},
-            claim_id=editor.claim_id,
-            version=editor.version,
-            changed=editor.changed_fields(),
-        )
+        return claim_draft(self.query_one(ClaimEditor))
 
     def save_unsaved(self) -> bool:
         """Save the claim pane's text as ctrl+s would."""
@@ -510,31 +386,7 @@ class MainScreen(TransferActions):
 
     @on(DraftsLoaded)
     def put_back(self, message: DraftsLoaded) -> None:
-        for draft in sorted(message.drafts, key=lambda d: d.where != "claim"):
-            claim_id = draft.claim_id
-            detail = message.details.get(claim_id) if claim_id is not None else None
-            if claim_id is not None and detail is None:
-                text = " / ".join(t for t in draft.fields.values() if t.strip())
-                self.notify(
-                    f"Claim {claim_id} is gone; the text typed for it was: {text}",
-                    severity="warning",
-                    timeout=60,
-                    markup=False,
-                )
-                continue
-            if detail is not None:
-                self.show_detail(detail)
-                self.reload_list(detail.id)
-            if draft.where == "claim" and detail is not None:
-                self.query_one(ClaimEditor).put_draft(
-                    draft.fields.get("statement", ""),
-                    draft.fields.get("synthesis", ""),
-                    draft.version,
-                )
-                self.action_tab("claim")
-            elif draft.origin is not None:
-                self.open_dialog(draft.origin, draft.fields, detail)
-        message.restored()
+        put_back_drafts(self, message)
 
     # --- navigation ------------------------------------------------------------------
 

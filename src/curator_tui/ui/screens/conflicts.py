@@ -1,0 +1,74 @@
+"""When a save is refused because someone else saved first: ask, and never lose the text.
+
+Used by the main screen's ``EditFailed`` handler. The curator sees the saved version first,
+then chooses to save theirs over it or to go back to their text in the dialog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from curator_tui.services import edits
+from curator_tui.ui.guard import TypedText
+from curator_tui.ui.screens.dialogs import ConfirmDialog
+
+if TYPE_CHECKING:
+    from curator_tui.ui.screens.main import MainScreen
+
+
+def changed_elsewhere(
+    screen: MainScreen, edit: edits.Edit, reason: str, typed: TypedText | None
+) -> None:
+    """Someone saved the claim (or study) since the curator saw it: show theirs first."""
+    if screen.detail is not None:
+        screen.load_detail(screen.detail.id)
+    screen.reload_list(screen.detail.id if screen.detail else None)
+    if typed is None:
+        screen.notify(
+            f"Not changed: {reason}. The claim is shown again as it is now.",
+            severity="warning",
+            markup=False,
+        )
+        return
+
+    def decided(overwrite: bool | None) -> None:
+        if overwrite:
+            # Theirs stays wherever this edit does not touch; this part becomes yours.
+            inner = edit.edit if isinstance(edit, edits.Guarded) else edit
+            if isinstance(inner, edits.EditStudy):
+                inner = replace(inner, expected=None)
+            screen.run_edit(inner)
+        elif screen.detail is not None:
+            # Opened on the claim as saved now (so saving again is not refused again).
+            screen.reopen = typed
+            screen.load_detail(screen.detail.id)
+
+    screen.app.push_screen(
+        ConfirmDialog(
+            f"{reason[:1].upper()}{reason[1:]}. Save your text over it, or go back to "
+            "your text (the claim now shows the saved version)?",
+            yes="Save mine",
+            no="Back to my text",
+        ),
+        decided,
+    )
+
+
+def ask_overwrite(screen: MainScreen, edit: edits.EditClaim) -> None:
+    def decided(overwrite: bool | None) -> None:
+        if overwrite:
+            screen.run_edit(replace(edit, expected_version=None))
+        else:
+            screen.notify(
+                "Your text is still in the editor; escape discards it and shows the saved claim."
+            )
+
+    screen.app.push_screen(
+        ConfirmDialog(
+            "This claim was changed elsewhere since you opened it. Overwrite with your text?",
+            yes="Overwrite",
+            no="Keep my text here",
+        ),
+        decided,
+    )
