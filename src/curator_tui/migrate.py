@@ -57,6 +57,7 @@ REVISION_TABLES: dict[str, frozenset[str]] = {
     "0004": BASELINE_TABLES | {"claim_fts", "library_meta"},
     "0005": BASELINE_TABLES | {"claim_fts", "library_meta", "claim_revision"},
     "0006": BASELINE_TABLES | {"claim_fts", "library_meta", "claim_revision"},  # columns only
+    "0007": BASELINE_TABLES | {"claim_fts", "library_meta", "claim_revision"},  # columns only
 }
 # Tables only a SQLite library has (the FTS5 index): not expected of a PostgreSQL one.
 SQLITE_ONLY_TABLES = frozenset({"claim_fts"})

@@ -106,6 +106,10 @@ class Study(SQLModel, table=True):
     pmid: str = ""
     design: str = ""
     sample_size: int | None = None
+    # A retraction notice (migration 0007; Retraction Watch's RetractionNature, e.g.
+    # "Retraction", "Correction", "Expression of Concern") and its ISO date; '' when none.
+    retraction_nature: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    retraction_date: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class Evidence(SQLModel, table=True):
