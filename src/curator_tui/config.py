@@ -1,8 +1,13 @@
-"""User configuration: a TOML file in the platform's config directory (author, key remapping)."""
+"""User configuration: a TOML file in the platform's config directory.
+
+It holds the author the history records, key remapping, and where and as whom to ask
+Crossref for study records (``crossref_url``, ``mailto``).
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,6 +15,9 @@ from pathlib import Path
 
 CONFIG_ENV = "CURATOR_CONFIG"
 AUTHOR_ENV = "CURATOR_AUTHOR"
+
+_URL = re.compile(r"^https?://[^\s/?#]+(?:/[^\s?#]*)?$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 
 
 class ConfigError(ValueError):
@@ -24,6 +32,10 @@ class Config:
     path: Path | None = None
     author: str | None = None
     """Who the history records as making this user's changes."""
+    crossref_url: str | None = None
+    """The base URL standing for https://api.crossref.org (a mirror, or a test server)."""
+    mailto: str | None = None
+    """An e-mail address sent with Crossref lookups, as its polite pool asks."""
 
 
 def resolve_author(config: Config, environ: Mapping[str, str] | None = None) -> str:
@@ -53,6 +65,8 @@ def load_config(path: Path | None = None) -> Config:
     Example ``config.toml``::
 
         author = "Ada Lovelace"
+        mailto = "ada@example.org"              # sent to Crossref (its polite pool)
+        crossref_url = "https://api.crossref.org"  # the default
 
         [keys]
         "claims.new" = "ctrl+n"
@@ -75,4 +89,22 @@ def load_config(path: Path | None = None) -> Config:
     author = data.get("author")
     if author is not None and (not isinstance(author, str) or not author.strip()):
         raise ConfigError(f'{path}: author must be a name in quotes, e.g. author = "Ada Lovelace"')
-    return Config(keys=dict(keys), path=path, author=author.strip() if author else None)
+    crossref_url = data.get("crossref_url")
+    if crossref_url is not None and (
+        not isinstance(crossref_url, str) or not _URL.match(crossref_url.strip())
+    ):
+        raise ConfigError(
+            f'{path}: crossref_url must be an http(s) URL in quotes, e.g. crossref_url = "https://api.crossref.org"'
+        )
+    mailto = data.get("mailto")
+    if mailto is not None and (not isinstance(mailto, str) or not _EMAIL.match(mailto.strip())):
+        raise ConfigError(
+            f'{path}: mailto must be an e-mail address in quotes, e.g. mailto = "ada@example.org"'
+        )
+    return Config(
+        keys=dict(keys),
+        path=path,
+        author=author.strip() if author else None,
+        crossref_url=crossref_url.strip().rstrip("/") if crossref_url else None,
+        mailto=mailto.strip() if mailto else None,
+    )
