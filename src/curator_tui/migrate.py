@@ -58,6 +58,9 @@ REVISION_TABLES: dict[str, frozenset[str]] = {
     "0005": BASELINE_TABLES | {"claim_fts", "library_meta", "claim_revision"},
     "0006": BASELINE_TABLES | {"claim_fts", "library_meta", "claim_revision"},  # columns only
     "0007": BASELINE_TABLES | {"claim_fts", "library_meta", "claim_revision"},  # columns only
+    "0008": BASELINE_TABLES
+    | {"claim_fts", "library_meta", "claim_revision"}
+    | {"claim_fingerprint", "claim_fingerprint_stale"},  # the check's statement index
 }
 # Tables only a SQLite library has (the FTS5 index): not expected of a PostgreSQL one.
 SQLITE_ONLY_TABLES = frozenset({"claim_fts"})

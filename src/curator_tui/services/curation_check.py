@@ -1,0 +1,307 @@
+"""The curation check over the library: each card's own problems, and duplicate statements.
+
+A card's own problems come from ``cards.problems.check_card`` (pure). The same statement on
+two claims needs the library: each claim's statement fingerprint (``cards.problems.
+fingerprint``: a key for the exact statement, then LSH band keys of its MinHash) is kept in
+``claim_fingerprint`` (migration 0008), indexed by key, so a claim's duplicates are found
+by looking up its own keys, never by comparing it with every claim.
+
+Keeping the index: migration 0008's triggers put a claim's id in ``claim_fingerprint_stale``
+when the claim is added or its statement changes, however it changes (the services, an
+import, plain SQL), and drop its keys when it is deleted. ``refresh_fingerprints`` stores
+the keys of the queued claims; every check runs it first, in its own short transaction
+(on a read-only library the queued claims are fingerprinted in memory instead).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, delete, func, insert
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from curator_tui.cards.problems import (
+    NEAR,
+    Fix,
+    Problem,
+    Target,
+    check_card,
+    fingerprint,
+    normalise_statement,
+    safe_fixes,
+    shingles,
+    similarity,
+)
+from curator_tui.models import Claim, Evidence, Study
+from curator_tui.services import edits
+from curator_tui.services.cards import ClaimDetail, iter_cards, load_claim
+
+# Derived data, not part of a library's content: not among the models (a copy or a backup
+# carries the claims; their fingerprints are made again from the queue).
+_META = MetaData()
+FINGERPRINT = Table(
+    "claim_fingerprint",
+    _META,
+    Column("claim_id", Integer, primary_key=True),
+    Column("key", BigInteger, primary_key=True),
+)
+STALE = Table("claim_fingerprint_stale", _META, Column("claim_id", Integer, primary_key=True))
+
+_WINDOW = 1000
+# A lookup reads at most this many claims sharing a key, the most-shared first.
+_CANDIDATES = 64
+# A bucket this small is compared pair by pair in a library check; a bigger one (a very
+# common statement) is compared neighbour by neighbour, so the work stays linear.
+_SMALL_BUCKET = 32
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """Another claim with the same (``exact``) or nearly the same statement."""
+
+    other: int
+    exact: bool
+    similarity: float
+
+    def problem(self, claim_id: int) -> Problem:
+        """This duplicate as a problem of ``claim_id``."""
+        if self.exact:
+            return Problem(
+                claim_id,
+                "duplicate-statement",
+                "statement",
+                f"the same statement as claim {self.other}",
+                Target("statement"),
+            )
+        return Problem(
+            claim_id,
+            "near-duplicate-statement",
+            "statement",
+            f"nearly the same statement as claim {self.other} (similarity {self.similarity:.2f})",
+            Target("statement"),
+        )
+
+
+# --- the index ------------------------------------------------------------------------------
+
+
+def refresh_fingerprints(session: Session) -> int:
+    """Store the fingerprints of the claims queued as changed; returns how many."""
+    connection = session.connection()
+    done = 0
+    while True:
+        # Taken off the queue first: a change committed meanwhile queues its claim again.
+        ids = list(connection.execute(sa_select(STALE.c.claim_id).limit(_WINDOW)).scalars().all())
+        if not ids:
+            return done
+        connection.execute(delete(STALE).where(STALE.c.claim_id.in_(ids)))
+        connection.execute(delete(FINGERPRINT).where(FINGERPRINT.c.claim_id.in_(ids)))
+        rows = [
+            {"claim_id": claim_id, "key": key}
+            for claim_id, statement in connection.execute(
+                sa_select(col(Claim.id), col(Claim.statement)).where(col(Claim.id).in_(ids))
+            )
+            for key in set(fingerprint(statement))
+        ]
+        if rows:
+            connection.execute(insert(FINGERPRINT), rows)
+        done += len(ids)
+
+
+def _stale_ids(session: Session) -> set[int]:
+    return set(session.connection().execute(sa_select(STALE.c.claim_id)).scalars())
+
+
+def _statements(session: Session, ids: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(set(ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), _WINDOW):
+        window = wanted[start : start + _WINDOW]
+        rows: Any = session.connection().execute(
+            sa_select(col(Claim.id), col(Claim.statement)).where(col(Claim.id).in_(window))
+        )
+        found.update((claim_id, statement) for claim_id, statement in rows)
+    return found
+
+
+def _compare(first: str, second: str) -> Duplicate | None:
+    """How two statements compare: the same, nearly the same, or neither (None)."""
+    a, b = normalise_statement(first), normalise_statement(second)
+    if a == b:
+        return Duplicate(0, True, 1.0)
+    score = similarity(shingles(a), shingles(b))
+    return Duplicate(0, False, score) if score >= NEAR else None
+
+
+def _better(old: Duplicate | None, new: Duplicate) -> Duplicate:
+    """An exact duplicate before a near one; then the lowest claim id."""
+    if old is None:
+        return new
+    return min(old, new, key=lambda d: (not d.exact, d.other))
+
+
+def find_duplicates(session: Session, claim_id: int, statement: str) -> Duplicate | None:
+    """The claim whose statement ``statement`` (claim ``claim_id``'s) duplicates, by index."""
+    keys = fingerprint(statement)
+    shared: dict[int, int] = defaultdict(int)
+    rows = session.connection().execute(
+        sa_select(FINGERPRINT.c.claim_id, FINGERPRINT.c.key)
+        .where(FINGERPRINT.c.key.in_(keys), FINGERPRINT.c.claim_id != claim_id)
+        .limit(_CANDIDATES * len(keys))
+    )
+    for other, _key in rows:
+        shared[other] += 1
+    # Stored keys may be stale for queued claims (read-only library): those are compared
+    # by their statements as they are now.
+    candidates = sorted(shared, key=lambda other: (-shared[other], other))[:_CANDIDATES]
+    best: Duplicate | None = None
+    for other, text in sorted(_statements(session, candidates).items()):
+        found = _compare(statement, text)
+        if found is not None:
+            best = _better(best, Duplicate(other, found.exact, found.similarity))
+    return best
+
+
+def _buckets(session: Session) -> Iterator[list[int]]:
+    """The claim ids of each index key held by more than one claim, in id order."""
+    shared = sa_select(FINGERPRINT.c.key).group_by(FINGERPRINT.c.key).having(func.count() > 1)
+    rows = session.connection().execute(
+        sa_select(FINGERPRINT.c.key, FINGERPRINT.c.claim_id)
+        .where(FINGERPRINT.c.key.in_(shared))
+        .order_by(FINGERPRINT.c.key, FINGERPRINT.c.claim_id)
+    )
+    bucket: list[int] = []
+    last: Any = None
+    for key, claim_id in rows:
+        if key != last and bucket:
+            yield bucket
+            bucket = []
+        last = key
+        bucket.append(claim_id)
+    if bucket:
+        yield bucket
+
+
+def library_duplicates(session: Session) -> dict[int, Duplicate]:
+    """Every claim's duplicate, found through the index (claims sharing a key)."""
+    pairs: set[tuple[int, int]] = set()
+    for bucket in _buckets(session):
+        if len(bucket) <= _SMALL_BUCKET:
+            pairs.update((a, b) for i, a in enumerate(bucket) for b in bucket[i + 1 :])
+        else:
+            pairs.update(pairwise(bucket))
+    statements = _statements(session, {claim for pair in pairs for claim in pair})
+    found: dict[int, Duplicate] = {}
+    for a, b in sorted(pairs):
+        if a not in statements or b not in statements:
+            continue  # keys left by a claim deleted meanwhile
+        result = _compare(statements[a], statements[b])
+        if result is None:
+            continue
+        found[a] = _better(found.get(a), Duplicate(b, result.exact, result.similarity))
+        found[b] = _better(found.get(b), Duplicate(a, result.exact, result.similarity))
+    return found
+
+
+# --- the check ------------------------------------------------------------------------------
+
+
+def retractions(session: Session, claim_ids: Sequence[int] | None = None) -> dict[str, str]:
+    """DOI -> retraction nature of the studies with a notice (of these claims' studies)."""
+    query: Any = sa_select(col(Study.doi), col(Study.retraction_nature)).where(
+        col(Study.retraction_nature) != ""
+    )
+    if claim_ids is not None:
+        query = query.where(
+            col(Study.id).in_(
+                sa_select(col(Evidence.study_id)).where(col(Evidence.claim_id).in_(claim_ids))
+            )
+        )
+    return {doi: nature for doi, nature in session.connection().execute(query)}
+
+
+def prepare(session: Session, *, writable: bool) -> None:
+    """Bring the fingerprint index up to date (a writable library only); commit it apart."""
+    if writable:
+        refresh_fingerprints(session)
+
+
+def check_claims(session: Session, claim_ids: Sequence[int]) -> list[Problem]:
+    """The problems of these claims (those that exist), the duplicates looked up by index."""
+    problems: list[Problem] = []
+    retracted = retractions(session, claim_ids)
+    for claim_id, card in iter_cards(session, sorted(set(claim_ids))):
+        problems += check_card(claim_id, card, retracted)
+        duplicate = find_duplicates(session, claim_id, card.statement)
+        if duplicate is not None:
+            problems.append(duplicate.problem(claim_id))
+    return problems
+
+
+def check_library(session: Session) -> Iterator[Problem]:
+    """Every claim's problems, claim by claim in id order (streamed)."""
+    duplicates = library_duplicates(session)
+    # Claims queued but not fingerprinted (a read-only library): looked up one by one.
+    stale = _stale_ids(session)
+    retracted = retractions(session)
+    for claim_id, card in iter_cards(session):
+        yield from check_card(claim_id, card, retracted)
+        duplicate = (
+            find_duplicates(session, claim_id, card.statement)
+            if claim_id in stale
+            else duplicates.get(claim_id)
+        )
+        if duplicate is not None:
+            yield duplicate.problem(claim_id)
+
+
+def existing_ids(session: Session, claim_ids: Sequence[int]) -> set[int]:
+    """Which of these claims exist."""
+    return set(_statements(session, claim_ids))
+
+
+# --- safe fixes -----------------------------------------------------------------------------
+
+
+def claims_to_tidy(session: Session) -> list[int]:
+    """The claims with a safe fix to make (whitespace, DOI form), in id order."""
+    return [claim_id for claim_id, card in iter_cards(session) if safe_fixes(card)]
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """One safe fix made: the claim, where, and the text before and after."""
+
+    claim: int
+    where: str
+    before: str
+    after: str
+
+
+def _edit_for(detail: ClaimDetail, fix: Fix) -> edits.Edit:
+    target = fix.target
+    if target.part == "statement":
+        return edits.EditClaim(detail.id, statement=fix.after)
+    if target.part == "synthesis":
+        return edits.EditClaim(detail.id, synthesis=fix.after)
+    mechanism = next(m for m in detail.mechanisms if m.rank == target.mechanism)
+    if target.part == "mechanism":
+        return edits.EditMechanism(mechanism.id, fix.after)
+    assert target.part == "step" and target.index is not None
+    return edits.EditStep(mechanism.steps[target.index].id, fix.after)
+
+
+def fix_claim(session: Session, claim_id: int) -> list[Fixed]:
+    """Apply the safe fixes of one claim as edits (the history records each); what changed."""
+    detail = load_claim(session, claim_id)
+    done: list[Fixed] = []
+    for fix in safe_fixes(detail.to_card()):
+        edits.apply(session, edits.Guarded(_edit_for(detail, fix), detail.id, detail.version))
+        detail = load_claim(session, claim_id)
+        done.append(Fixed(claim_id, fix.where, fix.before, fix.after))
+    return done
