@@ -25,11 +25,18 @@ if TYPE_CHECKING:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Import card files and directories."""
-    from curator_tui.services.importing import FileResult, Importer, collect
+    from curator_tui.services.importing import CARD_SUFFIXES, FileResult, Importer, collect
 
+    paths = collect(args.paths)
+    if args.dry_run and any(
+        isinstance(p, Path) and p.suffix.lower() in CARD_SUFFIXES for p in paths
+    ):
+        raise CliError(
+            "--dry-run applies to reference and retraction files"
+            " (.bib .ris .nbib .medline .csv, CSL-JSON): leave the card files out"
+        )
     engine = open_engine(args.db, create=True)
     err = stderr_console()
-    paths = collect(args.paths)
     show_progress = not args.quiet and sys.stdout.isatty() and len(paths) > 1
     progress_bar: Any = None
 
@@ -37,6 +44,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         for warning in result.warnings:
             if not args.quiet and result.status != "duplicate":
                 err.print(f"warning: {warning}", markup=False, style="yellow")
+        for error in result.errors:
+            err.print(f"error: {error}", markup=False, style="red")
         if result.status == "failed":
             err.print(f"error: {result.message}", markup=False, style="red")
         elif not args.quiet:
@@ -57,7 +66,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         if progress_bar is not None:
             progress_bar.advance(progress_task)
 
-    importer = Importer(engine, replace=args.replace, on_result=report)
+    importer = Importer(
+        engine,
+        replace=args.replace,
+        on_result=report,
+        update=args.update,
+        dry_run=args.dry_run,
+    )
     if show_progress:
         from rich.progress import Progress
 
@@ -70,7 +85,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         importer.add_all(paths)
         importer.flush()
     results = importer.results
-    failed = sum(not r.ok for r in results)
+    failed = sum(not r.ok or bool(r.errors) for r in results)
     if not args.quiet:
         done = sum(len(r.claim_ids) for r in results if r.status in ("imported", "replaced"))
         sys.stdout.write(
@@ -214,14 +229,26 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "import",
         parents=[common],
-        help="import card files (.txt, .md) and study records (.json)",
+        help="import card files (.txt, .md), study records (.json, CSL-JSON) and reference"
+        " files (.bib .ris .nbib .medline) or retraction data (.csv)",
         description="Import card files and directories. Each file is all or nothing; the rest of the batch goes on.",
     )
     p.add_argument(
         "paths",
         nargs="+",
         metavar="PATH",
-        help="card files, study-record .json files or directories",
+        help="card files, study-record or CSL-JSON .json files, .bib .ris .nbib .medline"
+        " reference files, Retraction Watch .csv files, or directories",
+    )
+    p.add_argument(
+        "--update",
+        action="store_true",
+        help="reference files: take the file's value where it differs from the library's",
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="reference and retraction files: change nothing, say what would change",
     )
     p.add_argument(
         "--replace",

@@ -24,6 +24,7 @@ from curator_tui.cards.parse import (
 )
 from curator_tui.db import describe_db_error, session_scope
 from curator_tui.models import Claim
+from curator_tui.references import REFERENCE_SUFFIXES
 from curator_tui.services import history
 from curator_tui.services.card_studies import StudyDisagreement
 from curator_tui.services.cards import create_from_card, create_many, replace_from_card
@@ -33,7 +34,9 @@ from curator_tui.services.evidence import upsert_study_record
 from curator_tui.services.readahead import map_ahead
 
 CARD_SUFFIXES = (".txt", ".md", ".markdown")
-RECORD_SUFFIXES = (".json",)
+# Study records: our own .json list, CSL-JSON, and the reference and retraction files
+# of curator_tui.references (.bib .ris .nbib .medline .csv).
+RECORD_SUFFIXES = (".json", *REFERENCE_SUFFIXES)
 Status = Literal["imported", "replaced", "duplicate", "studies", "failed"]
 
 
@@ -46,6 +49,8 @@ class FileResult:
     claim_ids: list[int] = field(default_factory=list)
     message: str = ""
     warnings: list[str] = field(default_factory=list)
+    # Broken entries of a reference file whose good entries were imported: exit status 1.
+    errors: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -64,15 +69,43 @@ def collect(paths: Iterable[str | Path]) -> list[Path | str]:
                 for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in CARD_SUFFIXES + RECORD_SUFFIXES
             )
-            # Study records first, so the cards that cite them link to full records.
-            found.sort(key=lambda p: p.suffix.lower() not in RECORD_SUFFIXES)
+            # Study records first, so the cards that cite them link to full records;
+            # retraction data (.csv) after the reference files, so it marks their studies.
+            found.sort(
+                key=lambda p: (p.suffix.lower() not in RECORD_SUFFIXES, p.suffix.lower() == ".csv")
+            )
             out.extend(found)
         else:
             out.append(path if path.exists() else str(raw))
     return out
 
 
-def _import_records(engine: Engine, path: Path, data: bytes) -> FileResult:
+def _import_references(
+    engine: Engine, path: Path, data: bytes, kind: str | None, update: bool, dry_run: bool
+) -> FileResult:
+    """A reference or retraction file, merged into the library's study records."""
+    from curator_tui.services.reference_import import import_references
+
+    done = import_references(engine, path, data, kind=kind, update=update, dry_run=dry_run)
+    if done.failed:
+        return FileResult(str(path), "failed", message=done.failed)
+    status: Status = "studies"
+    if not done.entries and done.errors:
+        status = "failed"
+    return FileResult(
+        str(path),
+        status,
+        message=done.summary() if status == "studies" else done.errors[0],
+        warnings=[*done.difference_lines(), *done.skipped],
+        errors=done.errors if status == "studies" else done.errors[1:],
+    )
+
+
+def _import_records(
+    engine: Engine, path: Path, data: bytes, *, update: bool = False, dry_run: bool = False
+) -> FileResult:
+    if path.suffix.lower() in REFERENCE_SUFFIXES:
+        return _import_references(engine, path, data, None, update, dry_run)
     try:
         records = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -80,6 +113,10 @@ def _import_records(engine: Engine, path: Path, data: bytes) -> FileResult:
         return FileResult(
             str(path), "failed", message=f"{path}:{line}: not a JSON study-record file ({exc})"
         )
+    from curator_tui.references.csl import looks_like_csl
+
+    if looks_like_csl(records):
+        return _import_references(engine, path, data, "csl", update, dry_run)
     if isinstance(records, dict):
         records = [records]
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
@@ -286,13 +323,24 @@ def _store_alone(engine: Engine, item: _Parsed, replace: bool) -> FileResult:
         )
 
 
-def import_file(engine: Engine, path: Path | str, *, replace: bool = False) -> FileResult:
-    """Import one file in one transaction: everything in it, or nothing."""
+def import_file(
+    engine: Engine,
+    path: Path | str,
+    *,
+    replace: bool = False,
+    update: bool = False,
+    dry_run: bool = False,
+) -> FileResult:
+    """Import one file in one transaction: everything in it, or nothing.
+
+    ``update`` and ``dry_run`` apply to reference and retraction files (references/):
+    take the file's values where they differ; change nothing and say what would change.
+    """
     item = _prepare(path)
     if isinstance(item, FileResult):
         return item
     if isinstance(item, _Records):
-        return _import_records(engine, item.path, item.data)
+        return _import_records(engine, item.path, item.data, update=update, dry_run=dry_run)
     return _store_alone(engine, item, replace)
 
 
@@ -313,9 +361,13 @@ class Importer:
         on_result: Callable[[FileResult], None] | None = None,
         batch: int = 250,
         seconds: float = 0.5,
+        update: bool = False,
+        dry_run: bool = False,
     ) -> None:
         self.engine = engine
         self.replace = replace
+        self.update = update
+        self.dry_run = dry_run
         self.on_result = on_result
         self.batch = batch
         self.seconds = seconds
@@ -336,7 +388,11 @@ class Importer:
     def _add(self, item: FileResult | _Parsed | _Records) -> None:
         if isinstance(item, _Records):
             self.flush()
-            self._report(_import_records(self.engine, item.path, item.data))
+            self._report(
+                _import_records(
+                    self.engine, item.path, item.data, update=self.update, dry_run=self.dry_run
+                )
+            )
             return
         if not self._pending:
             self._started = time.monotonic()
