@@ -2,7 +2,7 @@
 
 One module per command group (``cards``: import, export, show; ``listing``: list;
 ``library``: backup, generate; ``history``: history, diff, restore; ``copy``: copy;
-``check``: the curation check),
+``check``: the curation check; ``studies``: studies, studies fetch),
 ``common`` for what they share and ``pager`` for output on a terminal. The headless
 commands never import Textual (tests/test_import_hygiene.py proves it): scripts and CI
 jobs should not pay for the UI.
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from curator_tui import __version__
-from curator_tui.cli import cards, check, copy, history, library, listing
+from curator_tui.cli import cards, check, copy, history, library, listing, studies
 from curator_tui.cli.common import CliError, open_engine, stderr_console
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_parsers(sub, common)
     copy.add_parser(sub)
     check.add_parser(sub, common)
+    studies.add_parser(sub, common)
     return parser
 
 

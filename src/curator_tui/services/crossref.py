@@ -48,6 +48,11 @@ class CrossrefError(LookupError):
     """A DOI could not be looked up; the message is one line, written for the curator."""
 
 
+class CrossrefUnreachable(CrossrefError):
+    """Crossref did not answer at all (offline, no such host, timed out): the next DOI
+    would fare no better."""
+
+
 @dataclass(frozen=True)
 class CrossrefSettings:
     """Where and how to ask Crossref. ``cache_dir`` None: no cache."""
@@ -111,11 +116,13 @@ def _fetch(doi: str, settings: CrossrefSettings) -> dict[str, Any]:
             try:
                 response = client.get(url, params=params)
             except httpx.TimeoutException:
-                raise CrossrefError(
+                raise CrossrefUnreachable(
                     f"Crossref at {where} did not answer within {settings.timeout:g} s ({doi})"
                 ) from None
             except httpx.TransportError as exc:
-                raise CrossrefError(f"cannot reach Crossref at {where}: {_reason(exc)}") from None
+                raise CrossrefUnreachable(
+                    f"cannot reach Crossref at {where}: {_reason(exc)}"
+                ) from None
             last = attempt == max(1, settings.tries)
             if response.status_code == 404:
                 raise CrossrefError(f"{doi}: not found on Crossref")
