@@ -89,10 +89,20 @@ def test_only_the_fields_crossref_gives(settings: CrossrefSettings) -> None:
     # A chapter: no volume, issue or pages; "published" has no year, "issued" has one.
     assert lookup(CHAPTER, settings) == {
         "title": "Sample size & power",
-        "authors": "Lovelace A",
+        "authors": "Lovelace A Jr.",
         "journal": "Statistics for Curators",
         "year": 2019,
     }
+
+
+def test_text_that_looks_like_a_tag_but_is_not_stays() -> None:
+    message = {"title": ["Effects at p < 0.05 and n > 10: <b>bold</b> claims"]}
+    assert study_fields(message) == {"title": "Effects at p < 0.05 and n > 10: bold claims"}
+
+
+def test_an_implausible_year_is_left_out() -> None:
+    message = {"published": {"date-parts": [[20240]]}, "issued": {"date-parts": [[1066]]}}
+    assert study_fields(message) == {}
 
 
 def test_a_work_with_nothing_usable_gives_nothing() -> None:

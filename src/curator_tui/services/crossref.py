@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import html
 import json
 import os
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -30,6 +30,7 @@ from urllib.parse import quote
 from curator_tui import __version__
 from curator_tui.cards.doi import DOIError, normalize_doi
 from curator_tui.cards.text import clean
+from curator_tui.references.clean import pages, person, text
 
 if TYPE_CHECKING:
     import httpx
@@ -231,65 +232,57 @@ def _store(doi: str, message: dict[str, Any], settings: CrossrefSettings) -> Non
 
 # ---------------------------------------------------------------------------- the mapping
 
-_TAG = re.compile(r"<[^<>]*>")
-_DASHES = re.compile(r"\s*[-‐‑‒–—]+\s*")
+# Crossref's titles may carry JATS markup with a namespace (<jats:italic>), which the
+# shared cleaner (references/clean.py) does not take for a tag.
+_JATS = re.compile(r"</?[A-Za-z][\w.-]*:[\w.-]+(?:\s[^<>]*)?/?>")
 
 
-def readable(text: object) -> str:
+def readable(value: object) -> str:
     """Crossref's text for a person: no HTML/JATS tags or entities, one paragraph."""
-    if not isinstance(text, str):
+    if not isinstance(value, str):
         return ""
-    return clean(html.unescape(_TAG.sub("", text)))
+    return text(_JATS.sub("", value))
 
 
 def _first(value: object) -> str:
     """The first readable string of a Crossref list (title, container-title)."""
     items = value if isinstance(value, list) else [value]
     for item in items:
-        if text := readable(item):
-            return text
+        if found := readable(item):
+            return found
     return ""
 
 
-def _initials(given: str) -> str:
-    """``Mark C.`` -> ``MC``, ``Jean-Paul`` -> ``JP``, ``E. A.`` -> ``EA``."""
-    return "".join(part[0] for part in re.split(r"[\s.\-‐]+", given) if part)
-
-
-def author_name(family: str, given: str = "") -> str:
-    """One author as the library writes them: family name, then initials (``Refalo MC``)."""
-    family, given = clean(family), clean(given)
-    initials = _initials(given)
-    return f"{family} {initials}" if family and initials else family or given
-
-
 def _authors(value: object) -> str:
+    """``Refalo MC; Helms ER``: the one form reference files are imported in too."""
     names: list[str] = []
-    for person in value if isinstance(value, list) else []:
-        if not isinstance(person, dict):
+    for contributor in value if isinstance(value, list) else []:
+        if not isinstance(contributor, dict):
             continue
-        if "family" in person:
-            name = author_name(readable(person.get("family")), readable(person.get("given")))
+        if "family" in contributor:
+            name = person(
+                readable(contributor.get("family")),
+                readable(contributor.get("given")),
+                readable(contributor.get("suffix")),
+            )
         else:  # an organisation (or a person Crossref could not split) has one name
-            name = readable(person.get("name")) or readable(person.get("given"))
+            name = readable(contributor.get("name")) or readable(contributor.get("given"))
         if name:
             names.append(name)
     return "; ".join(names)
 
 
 def _year(message: Mapping[str, Any]) -> int | None:
+    """The year published (else issued); one the library would refuse counts as none."""
+    latest = datetime.now(UTC).year + 1
     for key in ("published", "issued", "published-print", "published-online"):
         date = message.get(key)
         parts: Any = date.get("date-parts") if isinstance(date, dict) else None
         with contextlib.suppress(IndexError, TypeError, ValueError):
             year = int(parts[0][0])
-            if 1000 <= year <= 9999:
+            if 1600 <= year <= latest:
                 return year
     return None
-
-
-def _pages(value: object) -> str:
-    return _DASHES.sub("–", readable(value))
 
 
 def study_fields(message: Mapping[str, Any]) -> StudyFields:
@@ -305,6 +298,6 @@ def study_fields(message: Mapping[str, Any]) -> StudyFields:
         "year": _year(message),
         "volume": readable(message.get("volume")),
         "issue": readable(message.get("issue")),
-        "pages": _pages(message.get("page")),
+        "pages": pages(readable(message.get("page"))),
     }
     return {key: value for key, value in fields.items() if value not in (None, "")}
