@@ -197,6 +197,28 @@ class EditsAndUndo(RuleBasedStateMachine):
             if dois:
                 self.do(edits.LinkStudy(claim, dois[n % len(dois)], stance))
 
+    @rule(
+        n=st.integers(0, 99),
+        new=st.integers(0, 3),
+        old=st.integers(0, 2),
+        stance=st.sampled_from(list(Stance)),
+    )
+    def link_studies(self, n: int, new: int, old: int, stance: Stance) -> None:
+        """A paste of several DOIs: new studies (with a record) and the library's."""
+        claim = self.pick("claim", n)
+        if claim is None:
+            return
+        studies: list[tuple[str, tuple[tuple[str, object], ...]]] = []
+        for _ in range(new):
+            self.counter += 1
+            doi = f"10.5555/pasted.{self.counter}"
+            studies.append((doi, (("title", self.text("Pasted")), ("year", 2021))))
+        with self.engine.connect() as connection:
+            dois = [r[0] for r in connection.execute(text("SELECT doi FROM study"))]
+        studies += [(dois[(n + i) % len(dois)], ()) for i in range(min(old, len(dois)))]
+        if studies:
+            self.do(edits.LinkStudies(claim, tuple(studies), stance))
+
     @rule(n=st.integers(0, 99))
     def unlink_study(self, n: int) -> None:
         link = self.pick("evidence", n)

@@ -16,6 +16,10 @@ from curator_tui.services.sample import sample_dir, seed
 from curator_tui.ui.app import CuratorApp
 
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
+# No test reaches the internet: a DOI lookup goes to a closed local port (refused at once)
+# unless a test passes its own fake Crossref; and no answer is cached between tests.
+os.environ.setdefault("CURATOR_CROSSREF_URL", "http://127.0.0.1:9")
+os.environ.setdefault("CURATOR_CROSSREF_CACHE", "")
 
 
 @pytest.fixture

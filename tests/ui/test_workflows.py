@@ -124,7 +124,7 @@ async def test_add_study_by_doi_and_flip_to_contradicting(seeded_library, make_a
         assert "not a DOI" in str(app.screen.query_one("#dialog-error").render())
         await pilot.press(*["backspace"] * 9)
         await type_text(pilot, "https://doi.org/10.1234/ABC.5")
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await settle(pilot)
         with session_scope(seeded_library) as session:
             links = session.exec(

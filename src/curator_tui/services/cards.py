@@ -100,6 +100,12 @@ def _study_ref(study: Any, stance: str, note: str) -> StudyRef:
     )
 
 
+def find_study(session: Session, doi: str) -> StudyRef | None:
+    """The library's record of the study with this (normalised) DOI, or None."""
+    study = session.exec(select(Study).where(col(Study.doi) == doi)).first()
+    return None if study is None else _study_ref(study, Stance.SUPPORTING.value, "")
+
+
 def load_claim(session: Session, claim_id: int) -> ClaimDetail:
     """One claim with all its parts; NotFound if it is gone."""
     claim = fetch(session, Claim, claim_id)

@@ -487,14 +487,7 @@ class _WithStudyRemoved(Edit):
 
     def run(self, session: Session) -> Applied:
         applied = self.restore.run(session)
-        cited = session.execute(
-            sa_select(col(Evidence.id)).where(col(Evidence.study_id) == self.study_id)
-        ).first()
-        if cited is None:
-            study = session.get(Study, self.study_id)
-            if study is not None:
-                session.delete(study)
-                session.flush()
+        _remove_if_uncited(session, self.study_id)
         return Applied(
             self,
             applied.claim_id,
@@ -508,6 +501,100 @@ class _WithStudyRemoved(Edit):
         restore = self.restore.retarget(claim_id, old, new)
         assert isinstance(restore, RestoreClaim)
         return replace(self, restore=restore)
+
+
+@dataclass(frozen=True)
+class LinkStudies(Edit):
+    """Link several studies at once (a paste of DOIs), each created with its record when new.
+
+    ``studies``: (DOI, record) pairs, in order. One transaction, one history entry, one
+    inverse: the claim restored and the studies it created removed.
+    """
+
+    claim_id: int
+    studies: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]
+    stance: Stance = Stance.SUPPORTING
+
+    def run(self, session: Session) -> Applied:
+        wanted = [(evidence.doi_or_error(doi), record) for doi, record in self.studies]
+        dois = list(dict.fromkeys(doi for doi, _ in wanted))
+        if not dois:
+            raise ServiceError("no DOI to link")
+        existed = set(
+            session.execute(sa_select(col(Study.doi)).where(col(Study.doi).in_(dois))).scalars()
+        )
+
+        def link() -> int:
+            first = 0
+            done: set[str] = set()
+            for doi, record in wanted:
+                if doi in done:
+                    continue
+                done.add(doi)
+                if doi not in existed and record:
+                    evidence.get_or_create_study(session, doi, **dict(record))
+                link_id = evidence.link_study(session, self.claim_id, doi, self.stance)
+                first = first or link_id
+            return first
+
+        several = f"{len(dois)} studies ({', '.join(dois)})"
+        shown = f"the study {dois[0]}" if len(dois) == 1 else several
+        applied = _claim_edit(
+            self,
+            session,
+            self.claim_id,
+            f"linked {shown} ({self.stance})",
+            link,
+            lambda first: first,
+        )
+        inverse = applied.inverse
+        created = [doi for doi in dois if doi not in existed]
+        if created and isinstance(inverse, RestoreClaim):
+            ids = tuple(
+                session.execute(
+                    sa_select(col(Study.id)).where(col(Study.doi).in_(created))
+                ).scalars()
+            )
+            inverse = _WithStudiesRemoved(inverse, ids)
+        return Applied(self, applied.claim_id, applied.summary, inverse, applied.focus)
+
+
+@dataclass(frozen=True)
+class _WithStudiesRemoved(Edit):
+    """Undo links that created studies: restore the claim, then remove the new studies."""
+
+    restore: RestoreClaim
+    study_ids: tuple[int, ...]
+
+    def run(self, session: Session) -> Applied:
+        applied = self.restore.run(session)
+        for study_id in self.study_ids:
+            _remove_if_uncited(session, study_id)
+        return Applied(
+            self,
+            applied.claim_id,
+            applied.summary,
+            applied.inverse,
+            applied.focus,
+            applied.restored,
+        )
+
+    def retarget(self, claim_id: int, old: int, new: int) -> Edit:
+        restore = self.restore.retarget(claim_id, old, new)
+        assert isinstance(restore, RestoreClaim)
+        return replace(self, restore=restore)
+
+
+def _remove_if_uncited(session: Session, study_id: int) -> None:
+    """Remove a study no claim cites any more (one an undone link created)."""
+    cited = session.execute(
+        sa_select(col(Evidence.id)).where(col(Evidence.study_id) == study_id)
+    ).first()
+    if cited is None:
+        study = session.get(Study, study_id)
+        if study is not None:
+            session.delete(study)
+            session.flush()
 
 
 def _link_context(session: Session, evidence_id: int) -> tuple[Evidence, Study]:

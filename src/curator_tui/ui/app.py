@@ -25,6 +25,7 @@ from textual.worker import WorkerState
 
 from curator_tui.config import Config, ConfigError, load_config
 from curator_tui.db import display_name
+from curator_tui.services.crossref import CrossrefSettings
 from curator_tui.ui.commands import ClaimJumpProvider
 from curator_tui.ui.drafts import (
     Draft,
@@ -105,8 +106,12 @@ class CuratorApp(App[None]):
         config: Config | None = None,
         library_name: str = "",
         drafts: Path | None = None,
+        crossref: CrossrefSettings | None = None,
     ) -> None:
-        """``drafts``: where unsaved text goes on a hang-up (default: beside the library)."""
+        """``drafts``: where unsaved text goes on a hang-up (default: beside the library).
+
+        ``crossref``: where DOIs are looked up (default: from the config and environment).
+        """
         super().__init__()
         self.drafts_path = drafts if drafts is not None else drafts_path_for(engine)
         self._signals: list[signal.Signals] = []
@@ -119,6 +124,7 @@ class CuratorApp(App[None]):
             except ConfigError as exc:
                 config, self.config_error = Config(), str(exc)
         self.config = config
+        self.crossref = crossref or CrossrefSettings.from_config(config)
         # Named as the user knows it: a file's path, or a URL with its password masked.
         self.library_name = library_name or display_name(engine)
 
@@ -126,7 +132,7 @@ class CuratorApp(App[None]):
         self.sub_title = self.library_name
         if self.config.keys:
             self.set_keymap(self.config.keys)
-        self.push_screen(MainScreen(self.engine, self.library_name))
+        self.push_screen(MainScreen(self.engine, self.library_name, self.crossref))
         # Everything alive once the screen is up (Textual, SQLAlchemy, the widgets: ~150k
         # objects) lives as long as the app. Frozen, the collector stops walking it on
         # each full collection, which stalled a keystroke now and then by 50-100 ms.

@@ -25,6 +25,7 @@ from curator_tui.cards.render import render_markdown
 from curator_tui.db import session_scope
 from curator_tui.services import edits, history
 from curator_tui.services.cards import ClaimDetail, load_claim
+from curator_tui.services.crossref import CrossrefSettings
 from curator_tui.services.errors import NotFound
 from curator_tui.ui.drafts import Draft, Origin
 from curator_tui.ui.edit_runner import EditRunner
@@ -46,6 +47,7 @@ from curator_tui.ui.screens.claim_drafts import claim_draft, put_back_drafts
 from curator_tui.ui.screens.dialogs import ConfirmDialog, EditDialog
 from curator_tui.ui.screens.main_keys import MAIN_BINDINGS, TAB_FOCUS
 from curator_tui.ui.screens.transfer_actions import TransferActions
+from curator_tui.ui.study_lookup import StudyLookup
 from curator_tui.ui.widgets.claim_editor import ClaimEditor
 from curator_tui.ui.widgets.claim_list import ClaimList
 from curator_tui.ui.widgets.evidence import EvidenceList
@@ -62,8 +64,12 @@ class MainScreen(TransferActions):
 
     BINDINGS = MAIN_BINDINGS
 
-    def __init__(self, engine: Engine, library_name: str) -> None:
+    def __init__(
+        self, engine: Engine, library_name: str, crossref: CrossrefSettings | None = None
+    ) -> None:
         super().__init__(engine, library_name)
+        # How the add-study dialog finds a DOI's record: the library, then Crossref.
+        self.study_lookup = StudyLookup(engine, crossref or CrossrefSettings(cache_dir=None))
         self.edits = EditRunner(self, engine)
         self.guard = EditGuard()
         # A refused dialog's text, to open again once the claim is loaded as saved now.
@@ -302,7 +308,7 @@ class MainScreen(TransferActions):
             typed = TypedText(origin, opened[0].saved_fields) if opened else None
             self.run_edit(self.guard.wrap(edit, shown, typed))
 
-        dialog = openers.claim_dialog(origin, detail, run, draft)
+        dialog = openers.claim_dialog(origin, detail, run, draft, self.study_lookup.find)
         if isinstance(dialog, EditDialog):
             opened.append(dialog)
         if isinstance(dialog, str):

@@ -15,8 +15,9 @@ from curator_tui.cards.model import Stance
 from curator_tui.services import edits
 from curator_tui.services.cards import ClaimDetail
 from curator_tui.ui.drafts import Origin
-from curator_tui.ui.screens.checks import doi_problem, required, split_design, study_problem
-from curator_tui.ui.screens.dialogs import PromptDialog, StudyDialog, StudyFields, TextDialog
+from curator_tui.ui.screens.add_study import AddStudyDialog, Find, StudiesToAdd
+from curator_tui.ui.screens.checks import required, split_design, study_problem
+from curator_tui.ui.screens.dialogs import StudyDialog, StudyFields, TextDialog
 
 Run = Callable[[edits.Edit], None]
 Draft = dict[str, str] | None
@@ -32,6 +33,7 @@ FOCUS_KIND: dict[type[edits.Edit], str] = {
     edits.MoveMechanism: "mechanism",
     edits.PromoteMechanism: "mechanism",
     edits.LinkStudy: "evidence",
+    edits.LinkStudies: "evidence",
     edits.FlipStance: "evidence",
     edits.SetNote: "evidence",
     edits.AddGold: "gold",
@@ -123,13 +125,33 @@ def add_mechanism(detail: ClaimDetail, args: dict[str, Any], run: Run, draft: Dr
     )
 
 
-def add_study(detail: ClaimDetail, args: dict[str, Any], run: Run, draft: Draft) -> Dialog:
+def add_study(
+    detail: ClaimDetail, args: dict[str, Any], run: Run, draft: Draft, find: Find | None = None
+) -> Dialog:
+    """Add studies by DOI: each record looked up with ``find`` (the library, then Crossref)."""
     stance = Stance(args.get("stance", Stance.SUPPORTING.value))
-    return PromptDialog(
-        f"Add a {stance.value} study by DOI",
-        placeholder="10.1080/02640414.2024.2321021 or https://doi.org/…",
-        validate=doi_problem,
-        on_save=lambda doi: run(edits.LinkStudy(detail.id, doi, stance)),
+    linked = {e.study.doi for e in detail.evidence}
+
+    def check(chosen: StudiesToAdd) -> str | None:
+        for doi, record in chosen.studies:
+            if doi in linked:
+                return f"{doi} is already linked to this claim."
+            if problem := study_problem(dict(record)):
+                return problem
+        return None
+
+    def save(chosen: StudiesToAdd) -> None:
+        if len(chosen.studies) == 1:
+            doi, record = chosen.studies[0]
+            run(edits.LinkStudy(detail.id, doi, stance, record))
+        else:
+            run(edits.LinkStudies(detail.id, chosen.studies, stance))
+
+    return AddStudyDialog(
+        f"Add {stance.value} studies by DOI",
+        find,
+        validate=check,
+        on_save=save,
         draft=draft,
         origin=Origin("add_study", detail.id, {"stance": stance.value}),
     )
@@ -208,7 +230,6 @@ CLAIM_DIALOGS: dict[str, Builder] = {
     "edit_step": edit_step,
     "edit_summary": edit_summary,
     "add_mechanism": add_mechanism,
-    "add_study": add_study,
     "edit_study": edit_study,
     "add_gold": add_gold,
     "edit_gold": edit_gold,
@@ -216,8 +237,13 @@ CLAIM_DIALOGS: dict[str, Builder] = {
 
 
 def claim_dialog(
-    origin: Origin, detail: ClaimDetail, run: Run, draft: Draft = None
+    origin: Origin, detail: ClaimDetail, run: Run, draft: Draft = None, find: Find | None = None
 ) -> Dialog | str | None:
-    """The dialog an origin names for a claim, a reason it cannot open, or None (unknown)."""
+    """The dialog an origin names for a claim, a reason it cannot open, or None (unknown).
+
+    ``find``: how the add-study dialog looks a DOI up (none: the curator types the record).
+    """
+    if origin.action == "add_study":
+        return add_study(detail, origin.args, run, draft, find)
     builder = CLAIM_DIALOGS.get(origin.action)
     return builder(detail, origin.args, run, draft) if builder is not None else None
