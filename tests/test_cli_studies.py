@@ -7,6 +7,9 @@ tests/crossref_server.py, reached through ``CURATOR_CROSSREF_URL``.
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -324,3 +327,41 @@ def test_a_bad_config_is_one_line(
     (tmp_path / "config.toml").write_text('mailto = "nobody"\n', encoding="utf-8")
     status, _, err = run(capfd, "--db", library, "studies", "fetch", SHARED)
     assert status == 1 and err.count("\n") == 1 and "mailto must be an e-mail address" in err
+
+
+# ------------------------------------------------------------------------ terminal, imports
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_on_a_terminal_a_table_with_text_never_markup(
+    library: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from test_cli_terminal import on_terminal
+
+    engine = open_library(library)
+    with session_scope(engine) as session:
+        session.connection().execute(
+            update(Study).where(col(Study.doi) == LONELY).values(title="[bold]Power[/bold] [red]")
+        )
+    engine.dispose()
+    status, screen = on_terminal("studies", "--no-pager", "--db", library, columns=200, lines=50)
+    assert status == 0, screen
+    assert "4 studies" in screen
+    assert re.search(r"┃ DOI +┃ Claims ┃ Year ┃", screen), screen
+    assert "[bold]Power[/bold] [red]" in screen
+    assert all(doi in screen for doi in (SHARED, STARK, UNKNOWN, LONELY))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_listing_studies_does_not_import_httpx_or_textual(library: str) -> None:
+    code = (
+        "import sys, io, contextlib\n"
+        "from curator_tui.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['--db', {library!r}, 'studies', '--json']) == 0\n"
+        "print(sorted({n.split('.')[0] for n in sys.modules} & {'httpx', 'textual'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr
