@@ -26,7 +26,7 @@ from textual.worker import WorkerState
 from curator_tui.config import Config, ConfigError, load_config
 from curator_tui.db import display_name
 from curator_tui.services.crossref import CrossrefSettings
-from curator_tui.ui.commands import ClaimJumpProvider
+from curator_tui.ui.commands import CheckProvider, ClaimJumpProvider
 from curator_tui.ui.drafts import (
     Draft,
     HoldsText,
@@ -79,7 +79,7 @@ class CuratorApp(App[None]):
     # Narrow terminals (80 columns) give the panes more room than the list.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     TITLE = "curator-tui"
-    COMMANDS = App.COMMANDS | {ClaimJumpProvider}
+    COMMANDS = App.COMMANDS | {ClaimJumpProvider, CheckProvider}
     BINDINGS = [
         Binding(
             "ctrl+q",

@@ -1,8 +1,9 @@
-"""Command palette providers: jump to any claim by its text."""
+"""Command palette providers: jump to any claim by its text; the curation check."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -55,3 +56,28 @@ class ClaimJumpProvider(Provider):
     def _jump(self, claim_id: int) -> None:
         app: CuratorApp = self.app  # type: ignore[assignment]
         app.jump_to_claim(claim_id)
+
+
+class CheckProvider(Provider):
+    """The curation check (issue 13): "Check the library" ("Check this claim" is a key, !,
+    and so already a command of the palette)."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], None]]]:
+        app: CuratorApp = self.app  # type: ignore[assignment]
+        return [
+            (
+                "Check the library",
+                "Check every claim: the Problems pane lists them, the list marks errors (✗)",
+                app.main.action_check_library,
+            ),
+        ]
+
+    async def discover(self) -> Hits:
+        for name, help_text, run in self._commands():
+            yield DiscoveryHit(name, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, run in self._commands():
+            if (score := matcher.match(name)) > 0:
+                yield Hit(score, matcher.highlight(name), run, help=help_text)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from curator_tui.cards.problems import Problem
 from curator_tui.services.cards import ClaimDetail
 from curator_tui.services.claims import ClaimRow
 from curator_tui.services.edits import Applied, Edit
@@ -172,3 +173,37 @@ class PageLoaded(Message):
         self.generation = generation
         self.offset = offset
         self.rows = rows
+
+
+# --- the curation check (issue 13) ----------------------------------------------------------
+
+
+class ProblemChosen(Message):
+    """Go to the part of a claim a problem names (Enter in the Problems pane)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__()
+        self.problem = problem
+
+
+class ProblemsChecked(Message):
+    """A check finished: the problems of ``claim_ids`` (every claim checked, with or
+    without problems); ``library``: the whole library was checked (``total``: how many
+    problems it found in all; ``problems`` holds the first of them)."""
+
+    def __init__(
+        self,
+        claim_ids: tuple[int, ...],
+        problems: list[Problem],
+        *,
+        library: bool = False,
+        total: int = 0,
+        errors: frozenset[int] = frozenset(),
+    ) -> None:
+        super().__init__()
+        self.claim_ids = claim_ids
+        self.problems = problems
+        self.library = library
+        self.total = total
+        # A library check: every claim with an error (``problems`` may hold only some).
+        self.errors = errors

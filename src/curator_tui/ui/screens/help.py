@@ -24,6 +24,7 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
     from curator_tui.ui.widgets.history import HistoryList
     from curator_tui.ui.widgets.item_list import ItemList
     from curator_tui.ui.widgets.mechanisms import MechanismEditor
+    from curator_tui.ui.widgets.problems import ProblemList
 
     return [
         ("Everywhere", list(CuratorApp.BINDINGS)),
@@ -34,6 +35,7 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
         ("Evidence pane (3)", list(EvidenceList.BINDINGS)),
         ("Gold-standard pane (4)", list(GoldList.BINDINGS)),
         ("History pane (6)", list(HistoryList.BINDINGS)),
+        ("Problems pane (7)", list(ProblemList.BINDINGS)),
         ("Lists in the panes (2, 3, 4, 6)", list(ItemList.BINDINGS)),
     ]
 

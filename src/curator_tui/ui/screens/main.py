@@ -21,6 +21,7 @@ from textual.dom import DOMNode
 from textual.widgets import Footer, Header, Input, ProgressBar, TabbedContent, TabPane, TextArea
 
 from curator_tui.cards.model import Stance
+from curator_tui.cards.problems import Problem
 from curator_tui.cards.render import render_markdown
 from curator_tui.db import session_scope
 from curator_tui.services import edits, history
@@ -41,7 +42,10 @@ from curator_tui.ui.messages import (
     EditRequested,
     HistoryLoaded,
     NothingToUndo,
+    ProblemChosen,
+    ProblemsChecked,
 )
+from curator_tui.ui.problem_checks import ProblemChecker, error_claims, target_key
 from curator_tui.ui.screens import conflicts, openers
 from curator_tui.ui.screens.claim_drafts import claim_draft, put_back_drafts
 from curator_tui.ui.screens.dialogs import ConfirmDialog, EditDialog
@@ -57,6 +61,7 @@ from curator_tui.ui.widgets.history import HistoryPane
 from curator_tui.ui.widgets.item_list import ItemList
 from curator_tui.ui.widgets.mechanisms import MechanismEditor
 from curator_tui.ui.widgets.preview import Preview
+from curator_tui.ui.widgets.problems import ProblemList
 
 
 class MainScreen(TransferActions):
@@ -74,6 +79,9 @@ class MainScreen(TransferActions):
         self.guard = EditGuard()
         # A refused dialog's text, to open again once the claim is loaded as saved now.
         self.reopen: TypedText | None = None
+        # The curation check (issue 13); a problem to go to once its claim is shown.
+        self.checker = ProblemChecker(self, engine)
+        self.jump_to: Problem | None = None
 
     # --- layout ----------------------------------------------------------------------
 
@@ -98,6 +106,8 @@ class MainScreen(TransferActions):
                     yield Preview(id="preview-pane")
                 with TabPane("6 History", id="history"):
                     yield HistoryPane(id="history-pane")
+                with TabPane("7 Problems", id="problems"):
+                    yield ProblemList(id="problems-list")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -151,6 +161,7 @@ class MainScreen(TransferActions):
             )
         if active == "history" or detail is None:
             self.refresh_history()
+        self.check_shown(detail)
         self.sub_title = f"{self.library_name} · claim {claim_id}" if detail else self.library_name
 
     def _follow(self, keep: str | None) -> None:
@@ -161,6 +172,68 @@ class MainScreen(TransferActions):
         for pane in self.query(ItemList):
             if pane.parent is focused.parent and pane.has_key(keep):
                 pane.focus()
+
+    # --- the curation check (issue 13) --------------------------------------------------
+
+    def check_shown(self, detail: ClaimDetail | None) -> None:
+        """Check the claim now shown (after every edit too); go to a problem waiting for it."""
+        problems = self.query_one(ProblemList)
+        if detail is None:
+            if not problems.library:
+                problems.show_problems(None, [])
+            return
+        self.checker.check_claim(detail.id)
+        if self.jump_to is not None and self.jump_to.claim == detail.id:
+            problem, self.jump_to = self.jump_to, None
+            self.go_to_problem(problem)
+
+    @on(ProblemsChecked)
+    def problems_checked(self, message: ProblemsChecked) -> None:
+        pane = self.query_one(ProblemList)
+        if message.library:
+            self.claim_list.mark_errors(None, set(message.errors))
+            pane.show_problems(None, message.problems, library=True, total=message.total)
+            self.notify(f"Checked the library: {message.total:,} problem(s).", markup=False)
+            return
+        self.claim_list.mark_errors(message.claim_ids, error_claims(message.problems))
+        if pane.library:
+            pane.update_claims(message.claim_ids, message.problems)
+        elif self.detail is not None and message.claim_ids == (self.detail.id,):
+            pane.show_problems(self.detail.id, message.problems)
+
+    @on(ClaimList.PageShown)
+    def page_shown(self, message: ClaimList.PageShown) -> None:
+        self.checker.check_claims(message.claim_ids)
+
+    @on(ProblemChosen)
+    def problem_chosen(self, message: ProblemChosen) -> None:
+        self.go_to_problem(message.problem)
+
+    def go_to_problem(self, problem: Problem) -> None:
+        """Show the pane and the row of the part a problem names (loading its claim first)."""
+        if self.detail is None or self.detail.id != problem.claim:
+            self.jump_to = problem
+            self.select_claim(problem.claim)
+            return
+        tab, selector, key = target_key(self.detail, problem)
+        self.action_tab(tab)
+        widget = self.query_one(selector)
+        widget.focus()
+        if key is not None and isinstance(widget, ItemList) and widget.has_key(key):
+            widget.highlighted = [option.id for option in widget.options].index(key)
+
+    def action_check_claim(self) -> None:
+        """Check the current claim and show its problems."""
+        if (detail := self.need_claim()) is not None:
+            self.query_one(ProblemList).library = False  # the claim's, not the library's
+            self.checker.check_claim(detail.id)
+            self.action_tab("problems")
+
+    def action_check_library(self) -> None:
+        """Check every claim; the Problems pane lists what is found, the list marks errors."""
+        self.notify("Checking the library…")
+        self.checker.check_library()
+        self.action_tab("problems")
 
     # --- history ---------------------------------------------------------------------
 

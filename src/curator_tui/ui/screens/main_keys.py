@@ -20,6 +20,7 @@ TAB_FOCUS = {
     "gold": "#gold-list",
     "preview": "#preview-pane",
     "history": "#history-list",
+    "problems": "#problems-list",
 }
 
 
@@ -64,6 +65,15 @@ MAIN_BINDINGS: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
     _tab("4", "gold", "Gold standard", "Ideal study designs"),
     _tab("5", "preview", "Preview", "The Markdown export"),
     _tab("6", "history", "History", "Every change to the claim, its diff, restore"),
+    _tab("7", "problems", "Problems", "What the curation check finds; enter goes to the part"),
+    Binding(
+        "exclamation_mark",
+        "check_claim",
+        "Check this claim",
+        tooltip="Run the curation check on this claim and list its problems",
+        id="claim.check",
+        show=False,
+    ),
     Binding(
         "escape", "back", "Back", show=False, tooltip="Back to the claim list", id="claims.back"
     ),

@@ -33,6 +33,8 @@ MIN_STATEMENT = 12
 HINT_SHARE = 0.5
 HINT_CELLS = 8
 NOT_BOLD = Style(bold=False)
+# The mark of a claim the curation check found errors in (issue 13).
+ERROR_MARK = "✗"
 
 
 class _Styles(NamedTuple):
@@ -42,6 +44,7 @@ class _Styles(NamedTuple):
     base: Style
     cursor: Style
     mark: Style
+    error: Style
     counts: Style
     found: Style
     empty: Style
@@ -76,6 +79,7 @@ class ClaimList(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "claim-list--cursor",
         "claim-list--mark",
+        "claim-list--error",
         "claim-list--counts",
         "claim-list--found",
         "claim-list--empty",
@@ -105,6 +109,13 @@ class ClaimList(ScrollView, can_focus=True):
             super().__init__()
             self.row = row
 
+    class PageShown(Message):
+        """A page of rows arrived: the screen may check these claims (the error marks)."""
+
+        def __init__(self, claim_ids: tuple[int, ...]) -> None:
+            super().__init__()
+            self.claim_ids = claim_ids
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.total = 0
@@ -118,6 +129,9 @@ class ClaimList(ScrollView, can_focus=True):
         self._styles: _Styles | None = None
         # Drawn rows, so a scroll by a line draws one new row, not a screenful.
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        # The claims the curation check found errors in (marked ERROR_MARK); kept across
+        # resets, changed only by ``mark_errors``.
+        self._errors: set[int] = set()
 
     # --- data in ---------------------------------------------------------------------
 
@@ -152,6 +166,25 @@ class ClaimList(ScrollView, can_focus=True):
         self.refresh()
         if self.cursor // PAGE == page:
             self._announce()
+        if rows:
+            self.post_message(self.PageShown(tuple(row.id for row in rows)))
+
+    def mark_errors(self, checked: tuple[int, ...] | None, with_errors: set[int]) -> None:
+        """The check's verdict on ``checked`` claims (None: every claim): those in
+        ``with_errors`` are marked."""
+        before = set(self._errors)
+        if checked is None:
+            self._errors.clear()
+        else:
+            self._errors.difference_update(checked)
+        self._errors.update(with_errors)
+        if self._errors != before:
+            self._fit_legend()
+            self.refresh()
+
+    def has_errors(self, claim_id: int) -> bool:
+        """Whether the list marks this claim as having errors."""
+        return claim_id in self._errors
 
     def set_hints(self, generation: int, offset: int, found_in: dict[int, str]) -> None:
         """Where each row of a page matched outside its statement (worked out after it)."""
@@ -259,6 +292,7 @@ class ClaimList(ScrollView, can_focus=True):
                 self.rich_style,
                 component("claim-list--cursor"),
                 _foreground(component("claim-list--mark")),
+                _foreground(component("claim-list--error")),
                 _foreground(component("claim-list--counts")),
                 _foreground(component("claim-list--found")),
                 component("claim-list--empty"),
@@ -282,17 +316,24 @@ class ClaimList(ScrollView, can_focus=True):
         if row is None:
             return Strip([Segment(" …".ljust(width), line_style)], width)
         end = "" if self.show_vertical_scrollbar else " "
-        key = (row, width, end, selected, self.has_focus, self._columns, styles)
+        errors = row.id in self._errors
+        key = (row, errors, width, end, selected, self.has_focus, self._columns, styles)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._draw_row(row, width, end, line_style, styles)
+            strip = self._draw_row(row, width, end, line_style, styles, errors)
             if selected and not self.has_focus:
                 strip = Strip([Segment(s.text, (s.style or Style()) + NOT_BOLD) for s in strip])
             self._strips[key] = strip
         return strip
 
     def _draw_row(
-        self, row: ClaimRow, width: int, end: str, line_style: Style, styles: _Styles
+        self,
+        row: ClaimRow,
+        width: int,
+        end: str,
+        line_style: Style,
+        styles: _Styles,
+        errors: bool = False,
     ) -> Strip:
         """``! statement… · step 2: …mTOR…  8▸1▪ 12345``: the mark, the statement cut to fit,
         where a filter matched outside it (muted), the counts, the id.
@@ -321,8 +362,13 @@ class ClaimList(ScrollView, can_focus=True):
         hint.truncate(hint_room, overflow="ellipsis")
         pad = " " * max(0, room - statement.cell_len - hint.cell_len)
         muted = line_style + styles.counts
+        # The check's errors outrank a cut-off statement (itself one of its warnings).
+        if errors:
+            mark = Segment(ERROR_MARK, line_style + styles.error)
+        else:
+            mark = Segment("!" if row.truncated else " ", line_style + styles.mark)
         segments = [
-            Segment("!" if row.truncated else " ", line_style + styles.mark),
+            mark,
             Segment(f" {statement.plain}", line_style),
         ]
         if hint_room:
@@ -356,7 +402,7 @@ class ClaimList(ScrollView, can_focus=True):
         if not self._sort:
             return
         room = self.size.width - 2  # the border's corners
-        for legend in legend_variants(self._sort):
+        for legend in legend_variants(self._sort, bool(self._errors)):
             if len(legend) <= room:
                 break
         self.border_subtitle = Text(legend)
@@ -388,8 +434,19 @@ def _split_room(room: int, statement: int, hint: int) -> tuple[int, int]:
     return room - hint_room, hint_room
 
 
-def legend_variants(sort: str) -> list[str]:
-    """The legend from longest to shortest: the order first, then what the marks mean."""
+def legend_variants(sort: str, errors: bool = False) -> list[str]:
+    """The legend from longest to shortest: the order first, then what the marks mean.
+
+    ``errors``: the list marks claims with errors; their mark is explained before the rest.
+    """
+    if errors:
+        return [
+            f"sort: {sort} · ▸ steps ▪ studies · ! cut off · {ERROR_MARK} has errors",
+            f"sort: {sort} · ▸ steps ▪ studies · {ERROR_MARK} has errors",
+            f"sort: {sort} · {ERROR_MARK} has errors",
+            f"{sort} · {ERROR_MARK} errors",
+            sort,
+        ]
     return [
         f"sort: {sort} · ▸ steps ▪ studies · ! cut off",
         f"sort: {sort} · ▸ steps ▪ studies",
