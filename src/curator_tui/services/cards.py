@@ -54,6 +54,10 @@ class EvidenceView:
     id: int
     study_id: int
     study: StudyRef
+    retraction_nature: str = ""
+    """A notice on the study (Retraction Watch): "Retraction", "Correction", ...; '' none."""
+    retraction_date: str = ""
+    """The notice's date (ISO), or ''."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,13 @@ def load_claim(session: Session, claim_id: int) -> ClaimDetail:
             )
         )
     evidence = tuple(
-        EvidenceView(e.id or 0, st.id or 0, _study_ref(st, e.stance, e.note))
+        EvidenceView(
+            e.id or 0,
+            st.id or 0,
+            _study_ref(st, e.stance, e.note),
+            st.retraction_nature,
+            st.retraction_date,
+        )
         for e, st in session.exec(
             select(Evidence, Study)
             .join(Study, col(Study.id) == col(Evidence.study_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 
@@ -11,6 +12,14 @@ from curator_tui.cards.text import strip_controls
 from curator_tui.services import edits
 from curator_tui.services.cards import EvidenceView
 from curator_tui.ui.widgets.item_list import ItemList, item
+
+
+def notice_label(link: EvidenceView) -> str:
+    """A study's notice as a label: "RETRACTED 2020-05-01", "CORRECTION 2021-03-02"."""
+    nature = strip_controls(link.retraction_nature).strip()
+    word = "RETRACTED" if nature.casefold() == "retraction" else nature.upper()
+    date = strip_controls(link.retraction_date).strip()
+    return f"{word} {date}" if date else word
 
 
 class EvidenceList(ItemList):
@@ -47,6 +56,8 @@ class EvidenceList(ItemList):
         ),
     ]
 
+    COMPONENT_CLASSES = {"evidence--retracted", "evidence--notice"}
+
     def __init__(self, stance: Stance, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.stance = stance
@@ -64,8 +75,14 @@ class EvidenceList(ItemList):
         options = []
         for link in mine:
             study = link.study
-            line = Text(
-                strip_controls(study.title) or "(untitled: press e to add metadata)", style="bold"
+            line = Text()
+            title_style: Style | str = "bold"
+            if link.retraction_nature:
+                title_style = self._notice_style(link.retraction_nature)
+                line.append(notice_label(link) + " ", style=title_style)
+            line.append(
+                strip_controls(study.title) or "(untitled: press e to add metadata)",
+                style=title_style,
             )
             citation = study_citation(study)
             if citation:
@@ -77,6 +94,13 @@ class EvidenceList(ItemList):
                 item(Text("None yet: press a to add a study by DOI.", style="italic"), "none:0")
             )
         self.show(options, keep)
+
+    def _notice_style(self, nature: str) -> Style:
+        """The theme's error colour for a retraction, its warning colour for other notices."""
+        retracted = nature.strip().casefold() == "retraction"
+        return self.get_component_rich_style(
+            "evidence--retracted" if retracted else "evidence--notice", partial=True
+        )
 
     def _link(self) -> int | None:
         hit = self.highlighted_as("evidence")

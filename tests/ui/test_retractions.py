@@ -1,0 +1,91 @@
+"""Pilot tests: a study with a retraction notice is shown marked, in the theme's colours."""
+
+from __future__ import annotations
+
+from rich.color import Color
+from rich.segment import Segment
+from sqlalchemy import update
+from sqlmodel import select
+
+from curator_tui.db import session_scope
+from curator_tui.models import Evidence, Study
+from curator_tui.ui.widgets.evidence import EvidenceList
+
+from .conftest import settle, wait_until
+
+RETRACTED = "10.1080/02640414.2024.2321021"  # the sample's study record
+
+
+def mark(engine, doi: str, nature: str, date: str) -> int:  # type: ignore[no-untyped-def]
+    """Give a study a notice, as a Retraction Watch import does; the claim citing it."""
+    with session_scope(engine) as session:
+        session.execute(
+            update(Study)
+            .where(Study.doi == doi)
+            .values(retraction_nature=nature, retraction_date=date)
+        )
+        return session.exec(select(Evidence.claim_id).join(Study).where(Study.doi == doi)).first()
+
+
+def segments(pane: EvidenceList, text: str) -> list[Segment]:
+    """The segments drawn for the option holding ``text``."""
+    for index, option in enumerate(pane.options):
+        if text in str(option.prompt):
+            lines = pane._get_option_render(option, pane.get_visual_style("option-list--option"))
+            return [s for line in lines for s in line]
+        del index
+    raise AssertionError(f"no option shows {text!r}")
+
+
+async def show(pilot, claim_id: int) -> EvidenceList:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await settle(pilot)
+    app.screen.select_claim(claim_id)
+    await wait_until(pilot, lambda: app.screen.detail and app.screen.detail.id == claim_id, "claim")
+    await pilot.press("3")
+    await settle(pilot)
+    return app.screen.query_one("#supporting", EvidenceList)
+
+
+def coloured(segment: Segment, hex_colour: str) -> bool:
+    colour = segment.style.color if segment.style else None
+    return colour is not None and colour.get_truecolor() == Color.parse(hex_colour).get_truecolor()
+
+
+async def test_a_retracted_study_is_red_and_labelled(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    claim_id = mark(seeded_library, RETRACTED, "Retraction", "2020-05-01")
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await show(pilot, claim_id)
+        detail = app.screen.detail
+        link = next(e for e in detail.evidence if e.study.doi == RETRACTED)
+        assert (link.retraction_nature, link.retraction_date) == ("Retraction", "2020-05-01")
+        drawn = segments(pane, "RETRACTED 2020-05-01")
+        error = app.theme_variables["error"]
+        label = next(s for s in drawn if "RETRACTED" in s.text)
+        title = next(s for s in drawn if link.study.title[:20] in s.text)
+        assert coloured(label, error) and coloured(title, error)
+        # The other studies of the claim are not marked.
+        for other in detail.evidence:
+            if other.study.doi != RETRACTED and other.study.title:
+                shown = segments(pane, other.study.title[:20])
+                assert not any(coloured(s, error) for s in shown)
+
+
+async def test_a_correction_is_labelled_in_the_warning_colour(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    claim_id = mark(seeded_library, RETRACTED, "Expression of Concern", "")
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await show(pilot, claim_id)
+        drawn = segments(pane, "EXPRESSION OF CONCERN")
+        label = next(s for s in drawn if "EXPRESSION OF CONCERN" in s.text)
+        assert coloured(label, app.theme_variables["warning"])
+        assert not any(coloured(s, app.theme_variables["error"]) for s in drawn)
+
+
+async def test_a_notice_text_is_data_not_markup(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    claim_id = mark(seeded_library, RETRACTED, "[bold]Retraction[/bold]", "2020-05-01")
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await show(pilot, claim_id)
+        assert segments(pane, "[BOLD]RETRACTION[/BOLD] 2020-05-01")
