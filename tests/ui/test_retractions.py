@@ -89,3 +89,93 @@ async def test_a_notice_text_is_data_not_markup(seeded_library, make_app) -> Non
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await show(pilot, claim_id)
         assert segments(pane, "[BOLD]RETRACTION[/BOLD] 2020-05-01")
+
+
+BIB = r"""@string{jss = {Journal of Sports Sciences}}
+
+@article{refalo2024,
+  title   = {A {Different} Title for the Same Study},
+  author  = {Refalo, Martin C. and Helms, Eric R.},
+  journal = jss,
+  year    = {2024},
+  doi     = {https://doi.org/10.1080/02640414.2024.2321021},
+}
+
+@article{bostrom2019,
+  title   = {M{\"u}scle {IEEE} growth after failure},
+  author  = {Bostr\"{o}m, Nils and M{\"u}ller, Anna},
+  journal = {Sports Medicine},
+  year    = {2019},
+  month   = jan,
+  volume  = {49},
+  pages   = {101--110},
+  doi     = {10.1007/S40279-019-01234-5},
+}
+
+@book{nodoi,
+  title  = {A Book Without a DOI},
+  author = {Roe, Richard},
+  year   = {2001},
+}
+"""
+
+RETRACTIONS = (
+    "Record ID,Title,RetractionDate,RetractionDOI,OriginalPaperDOI,RetractionNature,Reason\r\n"
+    "1,Muscle growth,5/1/2020 0:00,10.1007/s40279-020-99999-9,10.1007/s40279-019-01234-5,"
+    "Retraction,+Error in Data;\r\n"
+)
+
+
+async def import_from_app(pilot, path) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await settle(pilot)
+    await pilot.press("i")
+    await wait_until(pilot, lambda: app.screen.query("#prompt-input"), "the import prompt")
+    app.screen.query_one("#prompt-input").value = str(path)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_import_a_bib_then_retractions_from_the_app(
+    seeded_library, make_app, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """A .bib fills the library's records (counts and differences in a notice), then a
+    Retraction Watch file marks a study, and a claim citing it shows the mark."""
+    bib = tmp_path / "library.bib"
+    bib.write_text(BIB, encoding="utf-8")
+    csv = tmp_path / "retractions.csv"
+    csv.write_bytes(RETRACTIONS.encode("utf-8-sig"))
+    imported: list[object] = []
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40), message_hook=imported.append) as pilot:
+        await import_from_app(pilot, bib)
+        notices = [str(n.message) for n in app._notifications]
+        study_notice = next(n for n in notices if n.startswith("library.bib:"))
+        assert "3 entries" in study_notice and "1 new" in study_notice
+        assert "1 without DOI" in study_notice
+        assert "title differs" in study_notice  # the library's record kept, the difference said
+        assert any(n.startswith("Imported study records from 1 of 1 file(s)") for n in notices)
+        with session_scope(seeded_library) as session:
+            new = session.exec(select(Study).where(Study.doi == "10.1007/s40279-019-01234-5")).one()
+            kept = session.exec(select(Study).where(Study.doi == RETRACTED)).one()
+            assert new.title == "Müscle IEEE growth after failure"
+            assert new.authors.startswith("Boström N")
+            assert new.pages == "101–110"
+            assert kept.title != "A Different Title for the Same Study"
+
+        # The new study cited by a claim, then marked by the retraction file.
+        claim_id = mark(seeded_library, RETRACTED, "", "")
+        with session_scope(seeded_library) as session:
+            from curator_tui.services import edits
+
+            edits.apply(session, edits.LinkStudy(claim_id, "10.1007/s40279-019-01234-5"))
+        pane = await show(pilot, claim_id)
+        await import_from_app(pilot, csv)
+        notices = [str(n.message) for n in app._notifications]
+        assert any(n.startswith("retractions.csv:") and "1 study marked" in n for n in notices)
+        await wait_until(
+            pilot,
+            lambda: any("RETRACTED 2020-05-01" in str(o.prompt) for o in pane.options),
+            "the mark on the claim shown",
+        )
+    assert any(type(m).__name__ == "Imported" for m in imported)

@@ -9,7 +9,7 @@ so a test can watch them with ``message_hook``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
@@ -111,6 +111,11 @@ class ImportResult:
     summary: str
     failed: list[str]
     first_claim: int | None
+    studies: list[str] = field(default_factory=list)
+    """One notice per study-record file (references, retractions): its counts, then the
+    first of its differences with the library and broken entries, a line each."""
+    studies_failed: bool = False
+    """A study-record file had broken entries (its good entries were imported)."""
 
 
 class Imported(Message):

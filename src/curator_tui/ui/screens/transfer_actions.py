@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from textual import work
+from textual import on, work
 from textual.widgets import ProgressBar
 
 from curator_tui.cards.render import render_markdown
@@ -14,8 +16,48 @@ from curator_tui.files import write_atomic
 from curator_tui.services.cards import ClaimDetail
 from curator_tui.ui.clipboard import copy_text
 from curator_tui.ui.drafts import Origin
+from curator_tui.ui.messages import Imported, ImportResult
 from curator_tui.ui.screens.dialogs import ConfirmDialog, PromptDialog
 from curator_tui.ui.screens.library import LibraryScreen
+
+if TYPE_CHECKING:
+    from curator_tui.services.importing import FileResult
+
+
+# Lines of a study-record file's differences and broken entries put in its notice.
+NOTICE_LINES = 4
+
+
+def import_result(results: Sequence[FileResult]) -> ImportResult:
+    """What an import did, for the notices: the total, failures, each study file's counts."""
+    failed = [r.message for r in results if not r.ok]
+    claims = [i for r in results if r.status in ("imported", "replaced") for i in r.claim_ids]
+    duplicates = sum(r.status == "duplicate" for r in results)
+    studies: list[str] = []
+    broken = False
+    for r in results:
+        if r.status != "studies":
+            continue
+        lines = [f"{Path(r.path).name}: {r.message}"]
+        details = [*r.errors, *r.warnings]
+        lines += details[:NOTICE_LINES]
+        if len(details) > NOTICE_LINES:
+            lines.append(f"… and {len(details) - NOTICE_LINES} more (curator import says all)")
+        studies.append("\n".join(lines))
+        broken = broken or bool(r.errors)
+    if studies and not claims:
+        summary = f"Imported study records from {len(studies)} of {len(results)} file(s)"
+    else:
+        summary = f"Imported {len(claims)} claim(s) from {len(results)} file(s)"
+        if studies:
+            summary += f"; study records from {len(studies)} of them"
+    if duplicates:
+        summary += f"; {duplicates} already in the library"
+    if failed:
+        summary += f"; {len(failed)} failed"
+    return ImportResult(
+        summary + ".", failed, claims[0] if claims else None, studies, studies_failed=broken
+    )
 
 
 class TransferActions(LibraryScreen):
@@ -91,7 +133,7 @@ class TransferActions(LibraryScreen):
         self.open_import()
 
     def open_import(self, draft: dict[str, str] | None = None) -> None:
-        """Ask for card files (a file or a folder) to import."""
+        """Ask for card or reference files (a file or a folder) to import."""
 
         def chosen(path: str) -> None:
             if path:
@@ -99,7 +141,8 @@ class TransferActions(LibraryScreen):
 
         self.app.push_screen(
             PromptDialog(
-                "Import card files from (a file or a folder)",
+                "Import from (a file or a folder): cards .txt .md; studies .bib .ris .nbib"
+                " .medline .json; retractions .csv",
                 str(Path.cwd()) + "/",
                 on_save=chosen,
                 draft=draft,
@@ -135,23 +178,27 @@ class TransferActions(LibraryScreen):
             importer.flush()
         finally:
             self.app.call_from_thread(self._progress_done)
-        results = importer.results
-        failed = [r for r in results if not r.ok]
-        imported = [i for r in results if r.status in ("imported", "replaced") for i in r.claim_ids]
-        duplicates = sum(r.status == "duplicate" for r in results)
-        for result in failed[:5]:
-            self.app.call_from_thread(
-                self.notify, result.message, severity="error", timeout=15, markup=False
+        self.post_message(Imported(import_result(importer.results)))
+
+    @on(Imported)
+    def imported(self, message: Imported) -> None:
+        """Say what an import did: failures, each study-record file's counts, the total."""
+        result = message.result
+        for failure in result.failed[:5]:
+            self.notify(failure, severity="error", timeout=15, markup=False)
+        for notice in result.studies[:5]:
+            self.notify(
+                notice,
+                severity="warning" if result.studies_failed else "information",
+                timeout=15,
+                markup=False,
             )
-        summary = f"Imported {len(imported)} claim(s) from {len(results)} file(s)"
-        if duplicates:
-            summary += f"; {duplicates} already in the library"
-        if failed:
-            summary += f"; {len(failed)} failed"
-        self.app.call_from_thread(
-            self.notify, summary + ".", severity="error" if failed else "information", markup=False
-        )
-        self.app.call_from_thread(self.reload_list, imported[0] if imported else None)
+        failed = bool(result.failed) or result.studies_failed
+        self.notify(result.summary, severity="error" if failed else "information", markup=False)
+        self.reload_list(result.first_claim)
+        if result.studies and self.detail is not None:
+            # Records filled, studies marked retracted: the claim shown may cite them.
+            self.load_detail(self.detail.id)
 
     def _progress_start(self, label: str, total: int) -> None:
         bar = self.query_one("#progress", ProgressBar)
