@@ -250,6 +250,8 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
         "studies",
         parents=[common],
         help="list the studies (and fill their records from Crossref: studies fetch)",
+        usage="curator studies [--json] [--search TEXT] [--missing FIELD] [--retracted]\n"
+        "       curator studies fetch (DOI… | --missing) [--update]",
         description="List the library's studies with how many claims cite each.",
     )
     p.add_argument("--json", action="store_true", help="print a JSON array for scripts")
