@@ -11,6 +11,7 @@ the journal of a paper in proceedings.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -31,6 +32,9 @@ def parse_bibtex(path: str, data: bytes) -> ParsedFile:
     )
     from bibtexparser.model import Entry
 
+    # bibtexparser logs each aborted block as a warning; with no handler configured Python
+    # would print it to stderr beside our own line for that entry.
+    logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
     parsed = ParsedFile(path)
     source = clean.decode(data, parsed)
     if source is None:
@@ -40,9 +44,10 @@ def parse_bibtex(path: str, data: bytes) -> ParsedFile:
     library = parse_string(source, append_middleware=[SeparateCoAuthors(), SplitNameParts(), latex])
     for failed in library.failed_blocks:
         line = (failed.start_line or 0) + 1
-        reason = str(getattr(failed, "error", "")).splitlines()[0:1] or ["cannot be read"]
+        error = getattr(failed, "error", None)
+        reason = getattr(error, "abort_reason", "") or str(error or "") or "cannot be read"
         parsed.entries += 1
-        parsed.errors.append(f"{parsed.where(line)}: broken entry: {reason[0]}")
+        parsed.errors.append(f"{parsed.where(line)}: broken entry: {reason.splitlines()[0]}")
 
     def decode(value: str) -> str:
         return str(latex._transform_python_value_string(value)[0])
@@ -82,8 +87,8 @@ def _values(entry: Any) -> dict[str, Any]:
 
 
 def _raw_doi(entry: Any) -> str:
-    """The DOI as written, but for TeX escapes: decoding would turn ``~`` into a space."""
-    raw = entry.parser_metadata.get("bibtexparser_raw_doi")
+    """The DOI field, without the TeX escapes and braces that decoding may leave."""
+    raw = ""
     for field in entry.fields:
         if field.key.lower() == "doi":
             raw = field.value
