@@ -175,3 +175,15 @@ def _version(engine: Engine, claim_id: int) -> int:
         claim = session.get(Claim, claim_id)
         assert claim is not None
         return claim.version
+
+
+def test_a_doi_twice_in_one_file_keeps_the_first_entry(any_library: Engine) -> None:
+    # JabRef's complex.bib gives 10.1109/MSP.2004.81 to two different articles.
+    path = Path(__file__).resolve().parents[1] / "corpus" / "references" / "jabref_complex.bib"
+    result = import_file(any_library, path, update=True)
+    assert result.ok and not result.errors
+    study = _study(any_library, "10.1109/msp.2004.81")
+    assert study["title"] == "Article with complex Authornames"
+    [line] = [w for w in result.warnings if "10.1109/msp.2004.81: title" in w]
+    assert "differs from line 154 of the same file" in line and "kept line 154's" in line
+    assert "15 new" in result.message and "4 skipped (4 without DOI, 0 short DOI)" in result.message

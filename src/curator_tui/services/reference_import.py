@@ -43,6 +43,8 @@ class Difference:
     field: str
     library: Any
     file: Any
+    # The line of an earlier entry of the same file that made the study, if one did.
+    earlier: int | None = None
 
 
 @dataclass
@@ -73,11 +75,20 @@ class ReferenceImport:
             if self.update
             else "kept the library's (--update takes the file's)"
         )
-        return [
-            f"{self.path}:{d.line}: study {d.doi}: {d.field} differs: library {_shown(d.library)},"
-            f" file {_shown(d.file)}: {kept}"
-            for d in self.differences
-        ]
+        lines = []
+        for d in self.differences:
+            if d.earlier is None:
+                lines.append(
+                    f"{self.path}:{d.line}: study {d.doi}: {d.field} differs: library"
+                    f" {_shown(d.library)}, file {_shown(d.file)}: {kept}"
+                )
+            else:
+                lines.append(
+                    f"{self.path}:{d.line}: study {d.doi}: {d.field} differs from line"
+                    f" {d.earlier} of the same file ({_shown(d.library)} there,"
+                    f" {_shown(d.file)} here): kept line {d.earlier}'s"
+                )
+        return lines
 
     def summary(self) -> str:
         """One line: how many studies were created, filled, updated, marked and skipped."""
@@ -164,14 +175,14 @@ def _merge(session: Session, parsed: ParsedFile, result: ReferenceImport, name: 
     dois = sorted({r.doi for r in parsed.records} | {r.doi for r in parsed.retractions})
     studies = _studies(session, dois)
     changed: dict[int, str] = {}
-    new: set[str] = set()
+    new: dict[str, int] = {}
     for record in parsed.records:
         study = studies.get(record.doi)
         if study is None:
             study = Study(doi=record.doi, **record.fields())
             session.add(study)
             studies[record.doi] = study
-            new.add(record.doi)
+            new[record.doi] = record.line
             result.created.append(record.doi)
             continue
         filled = updated = False
@@ -181,8 +192,11 @@ def _merge(session: Session, parsed: ParsedFile, result: ReferenceImport, name: 
                 setattr(study, key, value)
                 filled = True
             elif current != value:
-                result.differences.append(Difference(record.line, record.doi, key, current, value))
-                if result.update:
+                earlier = new.get(record.doi)
+                result.differences.append(
+                    Difference(record.line, record.doi, key, current, value, earlier)
+                )
+                if result.update and earlier is None:
                     setattr(study, key, value)
                     updated = True
         if record.doi in new:
