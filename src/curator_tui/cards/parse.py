@@ -55,6 +55,9 @@ class ParsedCard:
     rendered: str | None = None
     # The line of each of ``card.studies`` in its file (for warnings about a study).
     study_lines: tuple[int, ...] = ()
+    # The card's words (cards/words.py claim_words) when already worked out (an import does
+    # it where it parses, in the read-ahead process).
+    words: str | None = None
 
 
 def _shown(text: str) -> str:

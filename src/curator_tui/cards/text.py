@@ -25,6 +25,10 @@ def strip_controls(text: str) -> str:
 
 def clean(text: str) -> str:
     """Normalise a field to one paragraph: no control characters, single spaces, stripped."""
+    if text.isprintable() and "  " not in text:
+        # The common case, checked in C: printable text has no whitespace but " " (tabs,
+        # line ends and Unicode's other spaces are not printable), and here no run of it.
+        return text.strip(" ")
     return _WHITESPACE.sub(" ", strip_controls(text)).strip()
 
 

@@ -324,6 +324,7 @@ def create_many(
     session: Session,
     cards: list[Card],
     rendered: Sequence[str | None] | None = None,
+    known_words: Sequence[str | None] | None = None,
     *,
     overwrite_shared: bool = False,
     disagreements: list[StudyDisagreement] | None = None,
@@ -333,9 +334,10 @@ def create_many(
 
     ``summaries``: each claim's first history entry ("imported from cards/x.md").
 
-    ``rendered``: each card's Markdown if already known (reused when the library's study
-    records are exactly the card's). The cards' study records are merged into the
-    library's as ``merge_studies`` says (``overwrite_shared``, ``disagreements``)."""
+    ``rendered``, ``known_words``: each card's Markdown and words (claim_words) if already
+    known, reused when the library's study records are exactly the card's. The cards'
+    study records are merged into the library's as ``merge_studies`` says
+    (``overwrite_shared``, ``disagreements``)."""
     if not cards:
         return []
     study_ids, records = merge_studies(
@@ -345,14 +347,15 @@ def create_many(
     # fuller than the card's): the same text a later render from the database gives.
     texts, words = [], []
     known = rendered or [None] * len(cards)
-    for card, text in zip(cards, known, strict=True):
+    known_w = known_words or [None] * len(cards)
+    for card, text, found in zip(cards, known, known_w, strict=True):
         studies = tuple(
             StudyRef(doi=st.doi, stance=st.stance, note=st.note, **records[st.doi])
             for st in card.studies
         )
         held = card if studies == card.studies else replace(card, studies=studies)
         texts.append(render_markdown(held) if text is None or held is not card else text)
-        words.append(claim_words(held))
+        words.append(claim_words(held) if found is None or held is not card else found)
     now = utcnow()
     connection = session.connection()
     # The claims go in with their renderings and words, so the triggers that clear them

@@ -1,0 +1,130 @@
+"""Benchmark: ``curator import`` of plain-text cards against ``export --all --out`` (issue 12.8).
+
+Run by hand, from the checkout, with the project's venv:
+
+    .venv/bin/python bench/import_speed.py                  # 10k claims, 3 paired runs
+    .venv/bin/python bench/import_speed.py --claims 2000 --runs 2
+
+It builds a library of ``--claims`` generated claims (curator_tui.generate.populate),
+exports it with ``curator export --all --out DIR`` (the baseline, timed), turns every
+exported card into the published plain-text form (cards.render.render_plain, the shape of
+data/*.txt), and times ``curator --db NEW import --quiet PLAIN_DIR`` into a new library.
+Baseline and import run alternately (bench.paired), whole processes, spawn to exit; the
+figure is the median import over the median export, bound 2. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench import (
+    CURATOR,
+    GNU_TIME,
+    Run,
+    build_library,
+    median,
+    paired,
+    run,
+    settle_disk,
+)
+
+
+def to_plain(markdown_dir: Path, plain_dir: Path) -> int:
+    """Every exported card of ``markdown_dir`` as a plain-text card in ``plain_dir``."""
+    from curator_tui.cards.fast import parse_export
+    from curator_tui.cards.render import render_plain
+
+    plain_dir.mkdir(parents=True, exist_ok=True)
+    count = 0
+    for path in sorted(markdown_dir.iterdir()):
+        card = parse_export(path.read_text(encoding="utf-8"))
+        if card is None:
+            raise SystemExit(f"{path}: not one of our exports")
+        (plain_dir / path.with_suffix(".txt").name).write_text(render_plain(card), "utf-8")
+        count += 1
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--claims", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3, help="paired runs (median)")
+    parser.add_argument("--workdir", type=Path, help="where to build (default: a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the libraries and cards")
+    parser.add_argument("--bound", type=float, default=2.0)
+    args = parser.parse_args(argv)
+    if not Path(GNU_TIME).exists():
+        parser.error("needs GNU time (/usr/bin/time): apt-get install time")
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="curator-import-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env["CURATOR_CONFIG"] = str(work / "no-config.toml")
+    env.pop("CURATOR_DB", None)
+    log = print
+    try:
+        source = work / "source.db"
+        if not source.exists():
+            elapsed = build_library(source, args.claims, args.seed)
+            log(f"library: {args.claims} claims in {elapsed:.1f} s")
+        markdown_dir, plain_dir = work / "markdown", work / "plain"
+        target = work / "imported.db"
+
+        def export() -> Run:
+            shutil.rmtree(markdown_dir, ignore_errors=True)
+            settle_disk()
+            cmd = [CURATOR, "--db", str(source), "export", "--all", "--out", str(markdown_dir)]
+            return run([*cmd, "--quiet"], env=env)
+
+        def import_plain() -> Run:
+            for leftover in work.glob("imported.db*"):
+                leftover.unlink()
+            settle_disk()
+            cmd = [CURATOR, "--db", str(target), "import", "--quiet", str(plain_dir)]
+            return run(cmd, env=env)
+
+        export()
+        if not plain_dir.exists():
+            log(f"plain-text cards: {to_plain(markdown_dir, plain_dir)} in {plain_dir}")
+        exports, imports = paired(
+            export, import_plain, args.runs, 1e9, log, ("export --all --out", "import plain")
+        )
+        with sqlite3.connect(target) as conn:
+            imported = conn.execute("SELECT count(*) FROM claim").fetchone()[0]
+        if imported != args.claims:
+            raise SystemExit(f"imported {imported} claims, expected {args.claims}")
+        base = median([r.wall for r in exports])
+        value = median([r.wall for r in imports])
+        ratio = value / base
+        load = os.getloadavg()
+        log("")
+        log(f"date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  nproc: {os.cpu_count()}")
+        log(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        log(f"export --all --out runs: {[round(r.wall, 2) for r in exports]} s")
+        log(f"import (plain text) runs: {[round(r.wall, 2) for r in imports]} s")
+        log(
+            f"peak RSS: export {max(r.maxrss_mb for r in exports):.0f} MB, "
+            f"import {max(r.maxrss_mb for r in imports):.0f} MB"
+        )
+        verdict = "PASS" if ratio <= args.bound else "FAIL"
+        log(
+            f"import of {args.claims} plain-text cards: {value:.2f} s / export {base:.2f} s"
+            f" = {ratio:.2f} (bound {args.bound:g}): {verdict}"
+        )
+        return 0 if ratio <= args.bound else 1
+    finally:
+        if not args.keep and args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
