@@ -161,8 +161,32 @@ def _write_atomic(path: Path, write: Callable[[Any], None]) -> None:
         raise cannot_write(path, exc) from None
 
 
+def _export_json(engine: Engine, claim_ids: Sequence[int] | None, output: str | None) -> None:
+    """The claims as one JSON document (docs/CLAIMS_JSON.md), streamed for ``--all``."""
+    from curator_tui.db import session_scope
+    from curator_tui.models import utcnow
+    from curator_tui.services.claims_json import iter_claim_objects, write_document
+
+    def write(handle: Any) -> None:
+        with session_scope(engine) as session:
+            claims = iter_claim_objects(session, claim_ids)
+            if claim_ids is not None:
+                # In the order given, as the Markdown export does; a few claims, held.
+                found = {claim["id"]: claim for claim in claims}
+                missing = [str(i) for i in claim_ids if i not in found]
+                if missing:
+                    raise CliError(f"no claim with id {', '.join(missing)} (see 'curator list')")
+                claims = iter([found[i] for i in claim_ids])
+            write_document(handle, claims, exported_at=utcnow())
+
+    if output:
+        _write_atomic(Path(output), write)
+    else:
+        _write_stdout(write)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    """Export claims as Markdown."""
+    """Export claims as Markdown or as a JSON document."""
     from curator_tui.filenames import card_filename
     from curator_tui.files import write_into
 
@@ -172,7 +196,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError("give claim IDs or --all, not both")
     if args.output and args.out:
         raise CliError("give -o FILE or --out DIR, not both")
+    if args.format == "json" and args.out:
+        raise CliError("--out writes one Markdown file per claim: give -o FILE for JSON")
     engine = open_engine(args.db, create=False)
+    if args.format == "json":
+        _export_json(engine, None if args.all else args.ids, args.output)
+        return 0
     to_files = bool(args.out or args.output)
     show_progress = args.all and to_files and not args.quiet and sys.stdout.isatty()
 
@@ -276,12 +305,22 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "export",
         parents=[common],
-        help="export claims as Markdown",
-        description="Export claims as Markdown: to stdout, to one file (-o) or one file per claim (--out).",
+        help="export claims as Markdown or JSON",
+        description=(
+            "Export claims as Markdown: to stdout, to one file (-o) or one file per claim"
+            " (--out). --format json writes one JSON document with every field"
+            " (docs/CLAIMS_JSON.md), which 'curator import' reads back."
+        ),
     )
     p.add_argument("ids", nargs="*", type=int, metavar="ID", help="claim ids")
     p.add_argument("--all", action="store_true", help="every claim, in id order")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
     p.add_argument("--out", metavar="DIR", help="write one file per claim into DIR")
+    p.add_argument(
+        "--format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="markdown (the cards, default) or json (every field, one document)",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line")
     p.set_defaults(func=cmd_export)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
@@ -22,10 +22,12 @@ from curator_tui.cards.parse import (
     parse_card,
     split_cards,
 )
+from curator_tui.cards.render import render_markdown
+from curator_tui.cards.words import claim_words
 from curator_tui.db import describe_db_error, session_scope
 from curator_tui.models import Claim
 from curator_tui.references import REFERENCE_SUFFIXES
-from curator_tui.services import history
+from curator_tui.services import claims_json, history
 from curator_tui.services.card_studies import StudyDisagreement
 from curator_tui.services.cards import create_from_card, create_many, replace_from_card
 from curator_tui.services.claims import find_by_statement
@@ -140,8 +142,27 @@ def _import_records(
 
 
 def _parse_all(path: Path, data: bytes) -> list[ParsedCard]:
+    """The file's cards, each with its Markdown and words worked out.
+
+    Both are what storing the card needs (``create_many``) when the library's study records
+    are the card's; done here, they run where the file is parsed, which for thousands of
+    files is the read-ahead process (services/readahead.py), beside the writes.
+    """
     text = decode_card_file(data, str(path))
-    return [parse_card(chunk, str(path), offset) for offset, chunk in split_cards(text)]
+    return _worked_out(
+        [parse_card(chunk, str(path), offset) for offset, chunk in split_cards(text)]
+    )
+
+
+def _worked_out(parsed: list[ParsedCard]) -> list[ParsedCard]:
+    return [
+        replace(
+            card,
+            rendered=card.rendered or render_markdown(card.card),
+            words=claim_words(card.card),
+        )
+        for card in parsed
+    ]
 
 
 @dataclass
@@ -150,6 +171,8 @@ class _Parsed:
 
     path: Path
     cards: list[ParsedCard]
+    # A claims document's study fields that cards do not carry (claims_json.EXTRA_FIELDS).
+    extras: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -169,7 +192,13 @@ def _prepare(path: Path | str) -> FileResult | _Parsed | _Records:
     except OSError as exc:
         return FileResult(str(path), "failed", message=f"{path}: cannot read: {exc.strerror}")
     if path.suffix.lower() in RECORD_SUFFIXES:
-        return _Records(path, data)
+        if not claims_json.is_document(data):
+            return _Records(path, data)
+        try:
+            document = claims_json.read_document(data, str(path))
+        except CardParseError as exc:
+            return FileResult(str(path), "failed", message=str(exc))
+        return _Parsed(path, _worked_out(document.cards), document.extras)
     try:
         return _Parsed(path, _parse_all(path, data))
     except CardParseError as exc:
@@ -242,6 +271,7 @@ def _store(session: Session, item: _Parsed, replace: bool) -> FileResult:
                     f"{path}: {card.card.statement[:40]!r}... is already claim {existing}: skipped"
                 )
         result.warnings.extend(_disagreement_warning(path, card, d) for d in found)
+    claims_json.apply_extras(session, item.extras, overwrite=replace)
     return result
 
 
@@ -261,6 +291,7 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
     already = set(ids)
     new: dict[str, Card] = {}
     markdown: dict[str, str | None] = {}
+    words: dict[str, str | None] = {}
     sources: dict[str, tuple[_Parsed, ParsedCard]] = {}
     results: dict[int, FileResult] = {}
     for item in items:
@@ -274,6 +305,7 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
             else:
                 new[statement] = parsed.card
                 markdown[statement] = parsed.rendered
+                words[statement] = parsed.words
                 sources[statement] = (item, parsed)
         results[id(item)] = result
     found: list[StudyDisagreement] = []
@@ -281,6 +313,7 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
         session,
         list(new.values()),
         [markdown[st] for st in new],
+        [words[st] for st in new],
         disagreements=found,
         summaries=[f"imported from {sources[st][0].path}" for st in new],
     )
@@ -307,6 +340,8 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
     for disagreement in found:
         item, parsed = sources[statements[disagreement.card]]
         results[id(item)].warnings.append(_disagreement_warning(item.path, parsed, disagreement))
+    for item in items:
+        claims_json.apply_extras(session, item.extras, overwrite=False)
     return results
 
 
