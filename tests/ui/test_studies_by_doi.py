@@ -103,7 +103,7 @@ async def test_a_doi_in_the_library_shows_its_record(seeded_library, crossref) -
         assert field(app, "journal").value == before.journal
         assert field(app, "year").value == str(before.year)
         assert field(app, "title").disabled  # the shared record is edited with e, not here
-        assert "in the library" in status(app)
+        assert "In the library" in status(app)
         assert crossref.asked(IN_LIBRARY) == 0  # the library answered: Crossref not asked
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -121,7 +121,7 @@ async def test_crossref_fills_the_record_while_the_curator_types(seeded_library,
         dialog = await open_dialog(pilot, claim_id, pane="c")
         dialog.query_one("#study-doi", Input).post_message(events.Paste(ON_CROSSREF))
         await wait_until(pilot, lambda: crossref.asked(ON_CROSSREF) == 1, "the request")
-        assert "looking it up" in status(app)
+        assert "Looking it up" in status(app)
         field(app, "title").focus()
         await type_text(pilot, "My own title")
         # Every key was handled while the server still holds its answer back.
@@ -131,7 +131,7 @@ async def test_crossref_fills_the_record_while_the_curator_types(seeded_library,
         assert field(app, "title").value == "My own title"  # typed text is never overwritten
         assert field(app, "authors").value.startswith("Shevchenko")
         assert field(app, "year").value == "2013"
-        assert "found on Crossref" in status(app)
+        assert "Found on Crossref" in status(app)
         await pilot.press("ctrl+s")
         await settle(pilot)
     assert links(seeded_library, claim_id) == {ON_CROSSREF: "contradicting"}
@@ -201,3 +201,27 @@ async def test_several_dois_pasted_are_all_added_and_one_undo_removes_them(
     assert study(seeded_library, ON_CROSSREF) is None
     assert study(seeded_library, ALSO_ON_CROSSREF) is None
     assert study(seeded_library, IN_LIBRARY) is not None
+
+
+async def test_a_paste_leaves_out_the_studies_already_linked(seeded_library, crossref) -> None:  # type: ignore[no-untyped-def]
+    claim_id = new_claim(seeded_library)
+    with session_scope(seeded_library) as session:
+        edits.apply(session, edits.LinkStudy(claim_id, IN_LIBRARY))
+    app = app_on(seeded_library, crossref)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await open_dialog(pilot, claim_id)
+        dialog.query_one("#study-doi", Input).post_message(
+            events.Paste(f"{IN_LIBRARY} {ON_CROSSREF} 10.5555/unknown.7")
+        )
+        await wait_until(pilot, lambda: len(dialog.found) + len(dialog.problems) == 3, "lookups")
+        shown = status(app)
+        assert f"{IN_LIBRARY}: already linked to this claim: left out" in shown
+        assert "10.5555/unknown.7: not found on Crossref: added without a record" in shown
+        assert "ctrl+s links 2 of them." in shown
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert links(seeded_library, claim_id) == {
+        IN_LIBRARY: "supporting",
+        ON_CROSSREF: "supporting",
+        "10.5555/unknown.7": "supporting",
+    }

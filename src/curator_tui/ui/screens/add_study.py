@@ -58,6 +58,11 @@ class StudiesToAdd:
     studies: tuple[tuple[str, Record], ...]
 
 
+def _without(problem: str, doi: str) -> str:
+    """A lookup's one line without the DOI it starts with (shown beside it already)."""
+    return strip_controls(problem.removeprefix(f"{doi}: "))
+
+
 class DoiInput(Input):
     """A one-line input that keeps every line of a paste (Input keeps only the first)."""
 
@@ -103,11 +108,14 @@ class AddStudyDialog(EditDialog[StudiesToAdd]):
         validate: Callable[[StudiesToAdd], str | None] | None = None,
         on_save: Callable[[StudiesToAdd], None] | None = None,
         *,
+        linked: frozenset[str] = frozenset(),
         draft: dict[str, str] | None = None,
         origin: Origin | None = None,
     ) -> None:
         super().__init__(title, on_save, draft=draft, origin=origin)
         self.find = find
+        # The claim's studies already: a paste of several leaves them out.
+        self.linked = linked
         self.validate = validate
         self.found: dict[str, FoundStudy] = {}
         self.problems: dict[str, str] = {}
@@ -234,26 +242,43 @@ class AddStudyDialog(EditDialog[StudiesToAdd]):
 
     def status(self) -> Text:
         """A line per DOI: being looked up, found (where), or why not."""
+        if len(self.dois) > 1:
+            return self._several()
+        lines = Text()
+        for doi in self.dois:
+            found, problem = self.found.get(doi), self.problems.get(doi)
+            if doi in self.linked:
+                lines.append("Already linked to this claim.", style="bold")
+            elif doi in self._pending:
+                lines.append("Looking it up on Crossref…", style="italic")
+            elif found is not None and found.source == "library":
+                lines.append("In the library: linked with its record as it is (e edits it).")
+            elif found is not None:
+                lines.append("Found on Crossref: check the record, then ctrl+s.")
+            elif problem:
+                lines.append(_without(problem, doi), style="bold")
+                lines.append(" (type the record, or add the DOI as it is)")
+        return lines
+
+    def _several(self) -> Text:
+        """One line per DOI of a paste: its title and where it comes from, or why not."""
         lines = Text()
         for doi in self.dois:
             if lines:
                 lines.append("\n")
+            lines.append(f"{doi}: ", style="bold")
             found, problem = self.found.get(doi), self.problems.get(doi)
-            if len(self.dois) > 1:
-                lines.append(f"{doi}: ", style="bold")
-            if doi in self._pending:
+            if doi in self.linked:
+                lines.append("already linked to this claim: left out", style="italic")
+            elif doi in self._pending:
                 lines.append("looking it up on Crossref…", style="italic")
-            elif found is not None and found.source == "library":
-                title = found.fields.get("title", "") if len(self.dois) > 1 else ""
-                lines.append("in the library: linked with its record (e edits it)")
-                lines.append(f" {strip_controls(title)}" if title else "")
             elif found is not None:
-                title = found.fields.get("title", "") if len(self.dois) > 1 else ""
-                lines.append("found on Crossref: check the record, then ctrl+s")
-                lines.append(f" {strip_controls(title)}" if title else "")
+                title = strip_controls(found.fields.get("title", "")) or "(no title)"
+                where = "in the library" if found.source == "library" else "from Crossref"
+                lines.append(f"{title} ({where})")
             elif problem:
-                lines.append(strip_controls(problem), style="bold")
-                lines.append(" (type the record, or add the DOI as it is)")
+                lines.append(f"{_without(problem, doi)}: added without a record", style="bold")
+        lines.append(f"\nctrl+s links {sum(d not in self.linked for d in self.dois)} of them.")
         return lines
 
     # --- saving --------------------------------------------------------------------------
@@ -292,6 +317,9 @@ class AddStudyDialog(EditDialog[StudiesToAdd]):
             else:
                 studies.append((dois[0], ()))
         else:
+            dois = [doi for doi in dois if doi not in self.linked]
+            if not dois:
+                return "Every one of them is already linked to this claim.", None
             for doi in dois:
                 found = self.found.get(doi)
                 fresh = found is not None and found.source == "crossref"

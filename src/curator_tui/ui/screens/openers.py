@@ -152,6 +152,7 @@ def add_study(
         find,
         validate=check,
         on_save=save,
+        linked=frozenset(linked),
         draft=draft,
         origin=Origin("add_study", detail.id, {"stance": stance.value}),
     )

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 # Lines of a study-record file's differences and broken entries put in its notice.
-NOTICE_LINES = 4
+NOTICE_LINES = 3
 
 
 def import_result(results: Sequence[FileResult]) -> ImportResult:
@@ -38,8 +38,10 @@ def import_result(results: Sequence[FileResult]) -> ImportResult:
     for r in results:
         if r.status != "studies":
             continue
-        lines = [f"{Path(r.path).name}: {r.message}"]
-        details = [*r.errors, *r.warnings]
+        name = Path(r.path).name
+        lines = [f"{name}: {r.message}"]
+        # file:line kept, the folder left out: a notice has little room (80 columns).
+        details = [line.replace(r.path, name, 1) for line in (*r.errors, *r.warnings)]
         lines += details[:NOTICE_LINES]
         if len(details) > NOTICE_LINES:
             lines.append(f"… and {len(details) - NOTICE_LINES} more (curator import says all)")
