@@ -79,7 +79,9 @@ async def test_rows_show_the_id_and_the_legend_fits(generated_library, size) -> 
         assert legend.startswith("sort: statement")
         assert len(legend) <= claims.size.width - 2
         if size == (160, 50):
-            assert legend == "sort: statement · ▸ steps ▪ studies · ! cut off"
+            # The check's error mark is explained too once the list marks a claim.
+            errors = " · ✗ errors" if claims.marks_errors else ""
+            assert legend == "sort: statement · ▸ steps ▪ studies · ! cut off" + errors
             assert all("▸" in line and "▪" in line for _, line in rows)
 
 

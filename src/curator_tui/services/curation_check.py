@@ -37,7 +37,7 @@ from curator_tui.cards.problems import (
     shingles,
     similarity,
 )
-from curator_tui.models import Claim, Evidence, Study
+from curator_tui.models import Claim, Evidence, LibraryMeta, Study
 from curator_tui.services import edits
 from curator_tui.services.cards import ClaimDetail, iter_cards, load_claim
 
@@ -53,11 +53,14 @@ FINGERPRINT = Table(
 STALE = Table("claim_fingerprint_stale", _META, Column("claim_id", Integer, primary_key=True))
 
 _WINDOW = 1000
+# Bump whenever cards.problems.fingerprint's keys change: libraries then make theirs again.
+FINGERPRINT_FORMAT = "2"
+_FORMAT_KEY = "fingerprint_format"
 # A lookup reads at most this many claims sharing a key, the most-shared first.
 _CANDIDATES = 64
 # A bucket this small is compared pair by pair in a library check; a bigger one (a very
 # common statement) is compared neighbour by neighbour, so the work stays linear.
-_SMALL_BUCKET = 32
+_SMALL_BUCKET = 8
 
 
 @dataclass(frozen=True)
@@ -129,13 +132,32 @@ def _statements(session: Session, ids: Iterable[int]) -> dict[int, str]:
     return found
 
 
-def _compare(first: str, second: str) -> Duplicate | None:
+class _Shingled:
+    """Statements normalised and shingled once each, for comparing them."""
+
+    def __init__(self, statements: dict[int, str]) -> None:
+        self.statements = statements
+        self._done: dict[int, tuple[str, set[str]]] = {}
+
+    def get(self, claim_id: int) -> tuple[str, set[str]]:
+        found = self._done.get(claim_id)
+        if found is None:
+            normalised = normalise_statement(self.statements[claim_id])
+            found = self._done[claim_id] = (normalised, shingles(normalised))
+        return found
+
+
+def _compare(first: tuple[str, set[str]], second: tuple[str, set[str]]) -> Duplicate | None:
     """How two statements compare: the same, nearly the same, or neither (None)."""
-    a, b = normalise_statement(first), normalise_statement(second)
-    if a == b:
+    if first[0] == second[0]:
         return Duplicate(0, True, 1.0)
-    score = similarity(shingles(a), shingles(b))
+    score = similarity(first[1], second[1])
     return Duplicate(0, False, score) if score >= NEAR else None
+
+
+def _prepared(statement: str) -> tuple[str, set[str]]:
+    normalised = normalise_statement(statement)
+    return normalised, shingles(normalised)
 
 
 def _better(old: Duplicate | None, new: Duplicate) -> Duplicate:
@@ -160,8 +182,9 @@ def find_duplicates(session: Session, claim_id: int, statement: str) -> Duplicat
     # by their statements as they are now.
     candidates = sorted(shared, key=lambda other: (-shared[other], other))[:_CANDIDATES]
     best: Duplicate | None = None
+    mine = _prepared(statement)
     for other, text in sorted(_statements(session, candidates).items()):
-        found = _compare(statement, text)
+        found = _compare(mine, _prepared(text))
         if found is not None:
             best = _better(best, Duplicate(other, found.exact, found.similarity))
     return best
@@ -196,11 +219,12 @@ def library_duplicates(session: Session) -> dict[int, Duplicate]:
         else:
             pairs.update(pairwise(bucket))
     statements = _statements(session, {claim for pair in pairs for claim in pair})
+    shingled = _Shingled(statements)
     found: dict[int, Duplicate] = {}
     for a, b in sorted(pairs):
         if a not in statements or b not in statements:
             continue  # keys left by a claim deleted meanwhile
-        result = _compare(statements[a], statements[b])
+        result = _compare(shingled.get(a), shingled.get(b))
         if result is None:
             continue
         found[a] = _better(found.get(a), Duplicate(b, result.exact, result.similarity))
@@ -226,9 +250,21 @@ def retractions(session: Session, claim_ids: Sequence[int] | None = None) -> dic
 
 
 def prepare(session: Session, *, writable: bool) -> None:
-    """Bring the fingerprint index up to date (a writable library only); commit it apart."""
-    if writable:
-        refresh_fingerprints(session)
+    """Bring the fingerprint index up to date (a writable library only); commit it apart.
+
+    Keys made by another version of ``fingerprint`` (FINGERPRINT_FORMAT) are made again.
+    """
+    if not writable:
+        return
+    meta = session.get(LibraryMeta, _FORMAT_KEY)
+    if meta is None or meta.value != FINGERPRINT_FORMAT:
+        connection = session.connection()
+        connection.execute(delete(FINGERPRINT))
+        connection.execute(delete(STALE))
+        connection.execute(insert(STALE).from_select(["claim_id"], sa_select(col(Claim.id))))
+        session.merge(LibraryMeta(key=_FORMAT_KEY, value=FINGERPRINT_FORMAT))
+        session.flush()
+    refresh_fingerprints(session)
 
 
 def check_claims(session: Session, claim_ids: Sequence[int]) -> list[Problem]:

@@ -186,6 +186,11 @@ class ClaimList(ScrollView, can_focus=True):
         """Whether the list marks this claim as having errors."""
         return claim_id in self._errors
 
+    @property
+    def marks_errors(self) -> bool:
+        """Whether the list marks any claim as having errors (the legend then explains it)."""
+        return bool(self._errors)
+
     def set_hints(self, generation: int, offset: int, found_in: dict[int, str]) -> None:
         """Where each row of a page matched outside its statement (worked out after it)."""
         rows = self._pages.get(offset // PAGE)
@@ -441,10 +446,11 @@ def legend_variants(sort: str, errors: bool = False) -> list[str]:
     """
     if errors:
         return [
-            f"sort: {sort} · ▸ steps ▪ studies · ! cut off · {ERROR_MARK} has errors",
+            f"sort: {sort} · ▸ steps ▪ studies · ! cut off · {ERROR_MARK} errors",
             f"sort: {sort} · ▸ steps ▪ studies · {ERROR_MARK} has errors",
             f"sort: {sort} · {ERROR_MARK} has errors",
-            f"{sort} · {ERROR_MARK} errors",
+            f"sort: {sort} · {ERROR_MARK} errors",
+            f"sort: {sort}",
             sort,
         ]
     return [
