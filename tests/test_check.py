@@ -244,6 +244,22 @@ def test_the_index_follows_edits_plain_sql_and_deletes(any_library: Engine) -> N
     assert keys == 0
 
 
+def test_the_apps_checks_store_a_bounded_part_of_the_queue(any_library: Engine) -> None:
+    for n in range(3):
+        _add(any_library, f"Claim number {n} about sleep")
+    count = "SELECT count(*) FROM claim_fingerprint_stale"
+    with session_scope(any_library) as session:
+        curation_check.prepare(session, writable=True, budget=2)
+    with any_library.connect() as connection:
+        assert connection.execute(text(count)).scalar() == 1
+    with session_scope(any_library) as session:
+        curation_check.prepare(session, writable=True)
+    with any_library.connect() as connection:
+        assert connection.execute(text(count)).scalar() == 0
+        keyed = "SELECT count(DISTINCT claim_id) FROM claim_fingerprint"
+        assert connection.execute(text(keyed)).scalar() == 3
+
+
 def test_a_retracted_supporting_study_in_the_library(any_library: Engine) -> None:
     claim = _add(any_library, CLEAN.statement)
     assert _check(any_library) == []

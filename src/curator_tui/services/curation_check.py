@@ -93,13 +93,18 @@ class Duplicate:
 # --- the index ------------------------------------------------------------------------------
 
 
-def refresh_fingerprints(session: Session) -> int:
-    """Store the fingerprints of the claims queued as changed; returns how many."""
+def refresh_fingerprints(session: Session, budget: int | None = None) -> int:
+    """Store the fingerprints of the claims queued as changed; returns how many.
+
+    ``budget``: at most that many (the app's checks, which must stay short: a queue
+    of 100,000 claims after an import is the command line's, or the library check's).
+    """
     connection = session.connection()
     done = 0
-    while True:
+    while budget is None or done < budget:
         # Taken off the queue first: a change committed meanwhile queues its claim again.
-        ids = list(connection.execute(sa_select(STALE.c.claim_id).limit(_WINDOW)).scalars().all())
+        window = _WINDOW if budget is None else min(_WINDOW, budget - done)
+        ids = list(connection.execute(sa_select(STALE.c.claim_id).limit(window)).scalars().all())
         if not ids:
             return done
         connection.execute(delete(STALE).where(STALE.c.claim_id.in_(ids)))
@@ -114,6 +119,7 @@ def refresh_fingerprints(session: Session) -> int:
         if rows:
             connection.execute(insert(FINGERPRINT), rows)
         done += len(ids)
+    return done
 
 
 def _stale_ids(session: Session) -> set[int]:
@@ -249,10 +255,11 @@ def retractions(session: Session, claim_ids: Sequence[int] | None = None) -> dic
     return {doi: nature for doi, nature in session.connection().execute(query)}
 
 
-def prepare(session: Session, *, writable: bool) -> None:
+def prepare(session: Session, *, writable: bool, budget: int | None = None) -> None:
     """Bring the fingerprint index up to date (a writable library only); commit it apart.
 
     Keys made by another version of ``fingerprint`` (FINGERPRINT_FORMAT) are made again.
+    ``budget``: store at most about that many claims' keys (see refresh_fingerprints).
     """
     if not writable:
         return
@@ -264,7 +271,7 @@ def prepare(session: Session, *, writable: bool) -> None:
         connection.execute(insert(STALE).from_select(["claim_id"], sa_select(col(Claim.id))))
         session.merge(LibraryMeta(key=_FORMAT_KEY, value=FINGERPRINT_FORMAT))
         session.flush()
-    refresh_fingerprints(session)
+    refresh_fingerprints(session, budget)
 
 
 def check_claims(session: Session, claim_ids: Sequence[int]) -> list[Problem]:

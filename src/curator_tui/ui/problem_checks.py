@@ -24,6 +24,9 @@ from curator_tui.ui.messages import ProblemsChecked
 
 # A library check lists this many problems at most (errors first); `curator check` lists all.
 LIBRARY_SHOWN = 500
+# A claim's or a page's check stores at most about this many queued claims' keys first, so
+# it stays short after a big import (the library check, or `curator check`, stores all).
+INDEX_BUDGET = 1000
 
 
 class ProblemChecker:
@@ -51,20 +54,20 @@ class ProblemChecker:
             work, thread=True, group=group, exclusive=exclusive, exit_on_error=False
         )
 
-    def _prepare(self) -> None:
+    def _prepare(self, budget: int | None) -> None:
         if self._writable is None:
             self._writable = not is_read_only(self.engine)
         with session_scope(self.engine) as session:
-            curation_check.prepare(session, writable=self._writable)
+            curation_check.prepare(session, writable=self._writable, budget=budget)
 
     def _check(self, claim_ids: tuple[int, ...]) -> None:
-        self._prepare()
+        self._prepare(INDEX_BUDGET)
         with session_scope(self.engine) as session:
             problems = curation_check.check_claims(session, claim_ids)
         self.screen.post_message(ProblemsChecked(claim_ids, problems))
 
     def _check_library(self) -> None:
-        self._prepare()
+        self._prepare(None)
         errors: list[Problem] = []
         warnings: list[Problem] = []
         with_errors: set[int] = set()
