@@ -244,7 +244,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 def add_parser(sub: Any, common: argparse.ArgumentParser) -> None:
     """``curator studies`` and ``curator studies fetch``."""
-    from curator_tui.services.studies import MISSING_FIELDS
+    # Not from services.studies: every command builds the parsers, and must stay light.
+    from curator_tui.study_fields import MISSING_FIELDS
 
     p = sub.add_parser(
         "studies",

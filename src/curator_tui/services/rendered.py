@@ -17,15 +17,16 @@ from typing import Any
 
 from sqlalchemy import bindparam, event, null, update
 from sqlalchemy import select as sa_select
+from sqlalchemy import text as sql
 from sqlmodel import Session, col
 
-from curator_tui.cards.render import render_markdown
-from curator_tui.cards.words import claim_words
 from curator_tui.models import Claim, LibraryMeta
-from curator_tui.services.cards import iter_cards
 from curator_tui.services.common import STALE_KEY
-from curator_tui.services.history import record_changes
-from curator_tui.services.search import store_missing_words
+
+# Rendering, reading cards, the history and the search words are imported where they are
+# used: every command imports this module (services/__init__.py registers its hook), and
+# `curator export ID` of a claim whose text is stored needs none of them (they were a
+# tenth of its start-up).
 
 _WINDOW = 1000
 # Bump whenever render_markdown's output changes: libraries then render their claims again.
@@ -40,6 +41,10 @@ _STORE = (
 
 def refresh(session: Session, claim_ids: Sequence[int]) -> dict[int, str]:
     """Render claims from the database as it is now and store the text (and the words)."""
+    from curator_tui.cards.render import render_markdown
+    from curator_tui.cards.words import claim_words
+    from curator_tui.services.cards import iter_cards
+
     texts: dict[int, str] = {}
     for start in range(0, len(claim_ids), _WINDOW):
         window = list(claim_ids[start : start + _WINDOW])
@@ -59,6 +64,9 @@ def refresh(session: Session, claim_ids: Sequence[int]) -> dict[int, str]:
 def _render_stale(session: Session) -> None:
     stale = session.info.pop(STALE_KEY, None)
     if stale:
+        from curator_tui.services.history import record_changes
+        from curator_tui.services.search import store_missing_words
+
         session.flush()
         # The history records the text just rendered: one rendering serves both.
         record_changes(session, refresh(session, sorted(stale)))
@@ -79,11 +87,7 @@ def iter_markdown(
     result = session.connection().execute(query, execution_options={"yield_per": _WINDOW})
     for rows in result.partitions():
         missing = [row[0] for row in rows if row[2] is None]
-        rendered = (
-            {cid: render_markdown(card) for cid, card in iter_cards(session, missing)}
-            if missing
-            else {}
-        )
+        rendered = _render(session, missing) if missing else {}
         for claim_id, statement, text in rows:
             yield claim_id, statement, text if text is not None else rendered[claim_id]
 
@@ -95,8 +99,20 @@ def format_key() -> str:
 
 def format_is_current(session: Session) -> bool:
     """Were the stored renderings made by this version's export format?"""
-    meta = session.get(LibraryMeta, _FORMAT_KEY)
-    return meta is not None and meta.value == RENDER_FORMAT
+    # Plain SQL, not session.get: compiling an ORM query the first time costs more than
+    # the whole of `curator export ID` after its imports.
+    stored = session.execute(
+        sql("SELECT value FROM library_meta WHERE key = :key"), {"key": _FORMAT_KEY}
+    ).scalar()
+    return bool(stored == RENDER_FORMAT)
+
+
+def _render(session: Session, claim_ids: Sequence[int]) -> dict[int, str]:
+    """Render claims without storing the text."""
+    from curator_tui.cards.render import render_markdown
+    from curator_tui.services.cards import iter_cards
+
+    return {cid: render_markdown(card) for cid, card in iter_cards(session, claim_ids)}
 
 
 def check_format(session: Session) -> bool:
@@ -106,7 +122,10 @@ def check_format(session: Session) -> bool:
     none (written by plain SQL or by another tool since): the filter finds those by
     reading their parts on every keystroke until then.
     """
-    store_missing_words(session)
+    if session.execute(sql("SELECT 1 FROM claim WHERE words IS NULL LIMIT 1")).first():
+        from curator_tui.services.search import store_missing_words
+
+        store_missing_words(session)
     if format_is_current(session):
         return False
     session.execute(update(Claim).values(markdown=None))

@@ -19,27 +19,8 @@ from sqlmodel import Session, col, select
 from curator_tui.models import Claim, Evidence, Study
 from curator_tui.services.edits import EditStudy, apply
 from curator_tui.services.evidence import doi_or_error
+from curator_tui.study_fields import MISSING_FIELDS, RECORD_FIELDS
 
-RECORD_FIELDS = (
-    "doi",
-    "title",
-    "authors",
-    "journal",
-    "year",
-    "volume",
-    "issue",
-    "pages",
-    "pmid",
-    "design",
-    "sample_size",
-    "retraction_nature",
-    "retraction_date",
-)
-"""Every field of a study record, in the order listings show them."""
-MISSING_FIELDS = tuple(
-    name for name in RECORD_FIELDS if name not in ("doi", "retraction_nature", "retraction_date")
-)
-"""The fields ``--missing FIELD`` can ask about."""
 LOOKUP_FIELDS = ("title", "authors", "journal", "year", "volume", "issue", "pages")
 """The fields a Crossref record can give: a study missing one is worth looking up."""
 _NUMBERS = {"year", "sample_size"}
