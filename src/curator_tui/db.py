@@ -393,7 +393,7 @@ def bulk_insert(
 
 # Triggers whose work a bulk insert of new claims does itself, once per batch: those of
 # migration 0003 that clear a claim's stored rendering when a part is added (the claims go
-# in already rendered), and the full-text index's (see ``index_claims``).
+# in already rendered), and the full-text index's (see ``search.index_new_claims``).
 FTS_INSERT_TRIGGER = "claim_fts_insert"
 # Read by migration 0003's PostgreSQL triggers: on, they leave a new row's claim rendered.
 PG_BULK_SETTING = "curator.bulk_insert"
@@ -456,19 +456,6 @@ def lock_claim_ids(connection: Connection) -> None:
     """
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_CLAIM_ID_LOCK})")
-
-
-def index_claims(connection: Connection, first: int, last: int) -> None:
-    """Add the claims with ids ``first`` to ``last`` to the full-text index at once.
-
-    What the insert trigger does row by row; FTS5 writes its pending terms out at every
-    row's savepoint inside a trigger, which made indexing 10,000 new claims cost 5x more.
-    """
-    connection.exec_driver_sql(
-        "INSERT INTO claim_fts(rowid, statement, synthesis)"
-        " SELECT id, statement, synthesis FROM claim WHERE id BETWEEN ? AND ?",
-        (first, last),
-    )
 
 
 # ---- whole-library transfers (services/transfer.py) ---------------------------------------
