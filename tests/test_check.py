@@ -260,15 +260,59 @@ def test_the_apps_checks_store_a_bounded_part_of_the_queue(any_library: Engine) 
         assert connection.execute(text(keyed)).scalar() == 3
 
 
+def _stored_check(engine: Engine) -> list[tuple[int, str, str]]:
+    with session_scope(engine) as session:
+        curation_check.prepare(session, writable=True)
+    with session_scope(engine) as session:
+        found = list(curation_check.check_library(session, store=True))
+    return [(p.claim, p.code, p.where) for p in found]
+
+
+def test_stored_results_are_used_only_while_the_claim_is_unchanged(any_library: Engine) -> None:
+    claim = _add(any_library, CLEAN.statement)
+    other = _add(any_library, "Caffeine improves endurance in trained cyclists")
+    assert _stored_check(any_library) == []
+    with any_library.connect() as connection:
+        stored = connection.execute(text("SELECT count(*) FROM claim_check")).scalar()
+    assert stored == 2
+    # Plain SQL (the stored rendering is cleared by its trigger): found again.
+    with any_library.begin() as connection:
+        connection.execute(text("UPDATE mechanismstep SET text = 'no citation' WHERE position = 1"))
+    expected = [
+        (claim, "step-without-citation", "step 2 of the most probable mechanism"),
+        (other, "step-without-citation", "step 2 of the most probable mechanism"),
+    ]
+    assert _stored_check(any_library) == expected
+    # A study's record changed: every claim citing it is checked again.
+    with any_library.begin() as connection:
+        connection.execute(text("UPDATE study SET title = ''"))
+    assert len(_stored_check(any_library)) == 4
+    # An edit through the services (the rendering stored again, another digest).
+    with session_scope(any_library) as session:
+        edits.apply(session, edits.EditClaim(claim, synthesis="No citation here..."))
+    found = _stored_check(any_library)
+    assert (claim, "cut-off", "synthesis") in found
+    # The same answers read back from the stored results as found afresh.
+    assert _stored_check(any_library) == found == _check_where(any_library)
+
+
+def _check_where(engine: Engine) -> list[tuple[int, str, str]]:
+    with session_scope(engine) as session:
+        return [(p.claim, p.code, p.where) for p in curation_check.check_library(session)]
+
+
 def test_a_retracted_supporting_study_in_the_library(any_library: Engine) -> None:
     claim = _add(any_library, CLEAN.statement)
     assert _check(any_library) == []
+    assert _stored_check(any_library) == []
     with any_library.begin() as connection:
         connection.execute(
             text("UPDATE study SET retraction_nature = 'Retraction' WHERE doi = :doi"),
             {"doi": DOI},
         )
     assert [p[:2] for p in _check(any_library)] == [(claim, "retracted-supporting-study")]
+    # Also when the claim's own problems were stored before the retraction was known.
+    assert [p[:2] for p in _stored_check(any_library)] == [(claim, "retracted-supporting-study")]
 
 
 def test_fix_goes_through_the_edits_and_the_history(any_library: Engine) -> None:

@@ -61,6 +61,9 @@ REVISION_TABLES: dict[str, frozenset[str]] = {
     "0008": BASELINE_TABLES
     | {"claim_fts", "library_meta", "claim_revision"}
     | {"claim_fingerprint", "claim_fingerprint_stale"},  # the check's statement index
+    "0009": BASELINE_TABLES
+    | {"claim_fts", "library_meta", "claim_revision"}
+    | {"claim_fingerprint", "claim_fingerprint_stale", "claim_check"},  # and its results
 }
 # Tables only a SQLite library has (the FTS5 index): not expected of a PostgreSQL one.
 SQLITE_ONLY_TABLES = frozenset({"claim_fts"})

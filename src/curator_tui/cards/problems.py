@@ -12,6 +12,7 @@ in their normalised form). No database, no UI.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
 import zlib
@@ -125,9 +126,10 @@ def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _is_retraction(nature: str) -> bool:
-    # Retraction Watch's natures: only a retraction withdraws the study (a correction or an
-    # expression of concern does not).
+def is_retraction(nature: str) -> bool:
+    """Whether a retraction notice's nature withdraws the study."""
+    # Retraction Watch's natures: only a retraction does (a correction or an expression of
+    # concern does not).
     return nature.strip().casefold() == "retraction"
 
 
@@ -194,10 +196,24 @@ def check_card(
         ]
         if missing:
             add("study-incomplete", where, f"has no {', '.join(missing)}", target)
-        nature = (retracted or {}).get(study.doi, "")
-        if study.stance is Stance.SUPPORTING and _is_retraction(nature):
-            add("retracted-supporting-study", where, "has been retracted", target)
+    # Last: the one check that reads more than the card (a library check caches the rest).
+    for index, study in enumerate(card.studies):
+        if study.stance is Stance.SUPPORTING and is_retraction(
+            (retracted or {}).get(study.doi, "")
+        ):
+            problems.append(retracted_problem(claim_id, study.doi, index))
     return problems
+
+
+def retracted_problem(claim_id: int, doi: str, index: int) -> Problem:
+    """The problem of a retracted study cited as supporting (``index``: among the studies)."""
+    return Problem(
+        claim_id,
+        "retracted-supporting-study",
+        f"{Stance.SUPPORTING} study {doi}",
+        "has been retracted",
+        Target("study", index=index),
+    )
 
 
 # --- safe fixes ---------------------------------------------------------------------------
@@ -343,3 +359,26 @@ def fingerprint(statement: str) -> list[int]:
     """Every index key of a statement: its statement key, then its band keys."""
     normalised = normalise_statement(statement)
     return [statement_key(normalised), *band_keys(normalised)]
+
+
+# --- stored results -------------------------------------------------------------------------
+
+
+def encode_problems(problems: list[Problem]) -> str:
+    """A claim's problems as compact JSON (its claim id left out), for the check's cache."""
+    return json.dumps(
+        [
+            [p.code, p.where, p.message, p.target.part, p.target.mechanism, p.target.index]
+            for p in problems
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def decode_problems(claim_id: int, text: str) -> list[Problem]:
+    """The problems ``encode_problems`` stored, as claim ``claim_id``'s."""
+    return [
+        Problem(claim_id, code, where, message, Target(part, mechanism, index))
+        for code, where, message, part, mechanism, index in json.loads(text)
+    ]

@@ -55,11 +55,13 @@ def _problems(engine: Engine, ids: list[int] | None) -> Any:
     from curator_tui.db import is_read_only, session_scope
     from curator_tui.services import curation_check
 
+    writable = not is_read_only(engine)
     with session_scope(engine) as session:
-        curation_check.prepare(session, writable=not is_read_only(engine))
+        curation_check.prepare(session, writable=writable)
     with session_scope(engine) as session:
         if ids is None:
-            yield from curation_check.check_library(session)
+            # The claims' own problems are stored for the next check (claim_check).
+            yield from curation_check.check_library(session, store=writable)
             return
         missing = sorted(set(ids) - curation_check.existing_ids(session, ids))
         if missing:

@@ -15,13 +15,25 @@ the keys of the queued claims; every check runs it first, in its own short trans
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, delete, func, insert
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    null,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -31,7 +43,10 @@ from curator_tui.cards.problems import (
     Problem,
     Target,
     check_card,
+    decode_problems,
+    encode_problems,
     fingerprint,
+    is_retraction,
     normalise_statement,
     safe_fixes,
     shingles,
@@ -40,6 +55,7 @@ from curator_tui.cards.problems import (
 from curator_tui.models import Claim, Evidence, LibraryMeta, Study
 from curator_tui.services import edits
 from curator_tui.services.cards import ClaimDetail, iter_cards, load_claim
+from curator_tui.services.rendered import format_is_current
 
 # Derived data, not part of a library's content: not among the models (a copy or a backup
 # carries the claims; their fingerprints are made again from the queue).
@@ -51,6 +67,14 @@ FINGERPRINT = Table(
     Column("key", BigInteger, primary_key=True),
 )
 STALE = Table("claim_fingerprint_stale", _META, Column("claim_id", Integer, primary_key=True))
+# Each claim's own problems, found in the rendering whose digest is stored (migration 0009).
+CHECK = Table(
+    "claim_check",
+    _META,
+    Column("claim_id", Integer, primary_key=True),
+    Column("digest", BigInteger, nullable=False),
+    Column("problems", Text, nullable=False),
+)
 
 _WINDOW = 1000
 # Bump whenever cards.problems.fingerprint's keys change: libraries then make theirs again.
@@ -286,21 +310,84 @@ def check_claims(session: Session, claim_ids: Sequence[int]) -> list[Problem]:
     return problems
 
 
-def check_library(session: Session) -> Iterator[Problem]:
-    """Every claim's problems, claim by claim in id order (streamed)."""
+def _digest(markdown: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(markdown.encode(), digest_size=8).digest(), "big", signed=True
+    )
+
+
+def _retracted_claims(session: Session, retracted: dict[str, str]) -> set[int]:
+    """The claims citing as supporting a study whose notice is a retraction."""
+    dois = [doi for doi, nature in retracted.items() if is_retraction(nature)]
+    if not dois:
+        return set()
+    query = (
+        sa_select(col(Evidence.claim_id))
+        .join(Study, col(Study.id) == col(Evidence.study_id))
+        .where(col(Study.doi).in_(dois), col(Evidence.stance) == "supporting")
+    )
+    return set(session.connection().execute(query).scalars())
+
+
+def check_library(session: Session, *, store: bool = False) -> Iterator[Problem]:
+    """Every claim's problems, claim by claim in id order (streamed).
+
+    A claim's own problems are read from ``claim_check`` while its stored rendering is the
+    one they were found in, else found again (and, with ``store``, stored); retracted
+    studies and duplicates are looked up for every claim.
+    """
+    connection = session.connection()
     duplicates = library_duplicates(session)
     # Claims queued but not fingerprinted (a read-only library): looked up one by one.
     stale = _stale_ids(session)
     retracted = retractions(session)
-    for claim_id, card in iter_cards(session):
-        yield from check_card(claim_id, card, retracted)
-        duplicate = (
-            find_duplicates(session, claim_id, card.statement)
-            if claim_id in stale
-            else duplicates.get(claim_id)
-        )
-        if duplicate is not None:
-            yield duplicate.problem(claim_id)
+    uncached = _retracted_claims(session, retracted)
+    markdown = col(Claim.markdown) if format_is_current(session) else null()
+    last = 0
+    while True:
+        rows = connection.execute(
+            sa_select(
+                col(Claim.id), col(Claim.statement), markdown, CHECK.c.digest, CHECK.c.problems
+            )
+            .outerjoin(CHECK, CHECK.c.claim_id == col(Claim.id))
+            .where(col(Claim.id) > last)
+            .order_by(col(Claim.id))
+            .limit(_WINDOW)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        found: dict[int, list[Problem]] = {}
+        digests: dict[int, int] = {}
+        for claim_id, _statement, text, digest, stored in rows:
+            if text is not None and claim_id not in uncached:
+                digests[claim_id] = _digest(text)
+                if digest == digests[claim_id]:
+                    found[claim_id] = decode_problems(claim_id, stored)
+        todo = [row[0] for row in rows if row[0] not in found]
+        fresh = []
+        for claim_id, card in iter_cards(session, todo) if todo else ():
+            found[claim_id] = check_card(claim_id, card, retracted)
+            if store and claim_id in digests:
+                fresh.append(
+                    {
+                        "claim_id": claim_id,
+                        "digest": digests[claim_id],
+                        "problems": encode_problems(found[claim_id]),
+                    }
+                )
+        if fresh:
+            connection.execute(delete(CHECK).where(CHECK.c.claim_id.in_(todo)))
+            connection.execute(insert(CHECK), fresh)
+        for claim_id, statement, *_ in rows:
+            yield from found.get(claim_id, ())
+            duplicate = (
+                find_duplicates(session, claim_id, statement)
+                if claim_id in stale
+                else duplicates.get(claim_id)
+            )
+            if duplicate is not None:
+                yield duplicate.problem(claim_id)
 
 
 def existing_ids(session: Session, claim_ids: Sequence[int]) -> set[int]:

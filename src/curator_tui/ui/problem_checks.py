@@ -73,7 +73,7 @@ class ProblemChecker:
         with_errors: set[int] = set()
         total = 0
         with session_scope(self.engine) as session:
-            for problem in curation_check.check_library(session):
+            for problem in curation_check.check_library(session, store=bool(self._writable)):
                 total += 1
                 error = problem.severity is Severity.ERROR
                 if error:
