@@ -179,3 +179,30 @@ async def test_import_a_bib_then_retractions_from_the_app(
             "the mark on the claim shown",
         )
     assert any(type(m).__name__ == "Imported" for m in imported)
+
+
+async def test_the_list_marks_a_claim_citing_a_retracted_study(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    mark(seeded_library, RETRACTED, "Retraction", "2020-05-01")
+    with session_scope(seeded_library) as session:
+        from curator_tui.services import edits
+
+        # One claim more, citing no retracted study: it stays unmarked.
+        claim_id = edits.apply(session, edits.CreateClaim("An unmarked claim")).claim_id
+        citing = set(
+            session.exec(select(Evidence.claim_id).join(Study).where(Study.doi == RETRACTED))
+        )
+    assert citing and claim_id not in citing
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        claims = app.screen.query_one("#claims")
+        lines = {}
+        for y in range(claims.total):
+            row = claims.row_at(y)
+            lines[row.id] = claims.render_line(y)
+        for cited in citing:
+            first = lines[cited]._segments[0]
+            assert first.text == "⊘"
+            assert coloured(first, app.theme_variables["error"])
+        assert lines[claim_id]._segments[0].text != "⊘"
+        assert "⊘ cites a retraction" in str(claims.border_subtitle)

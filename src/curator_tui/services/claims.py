@@ -12,7 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from curator_tui.cards.text import clean, is_truncated
-from curator_tui.models import Claim, Evidence, Mechanism, MechanismStep, utcnow
+from curator_tui.models import Claim, Evidence, Mechanism, MechanismStep, Study, utcnow
 from curator_tui.services.common import fetch, mark_stale, required
 from curator_tui.services.errors import Conflict, NotFound
 from curator_tui.services.history import newest, next_claim_id, record_deletion
@@ -34,6 +34,8 @@ class ClaimRow:
     # With a filter: where the claim matched when its statement alone does not show it
     # ("step 2: …mTOR…"), else empty; None when it was not worked out (``where_found``).
     found_in: str | None = None
+    # It cites a study with a retraction notice (Retraction Watch: retraction, correction...).
+    retracted: bool = False
 
     @property
     def truncated(self) -> bool:
@@ -190,6 +192,13 @@ def list_claims(
         .where(col(Evidence.claim_id) == col(Claim.id))
         .scalar_subquery()
     )
+    # One probe per row of the page (evidence by claim, study by id), as the counts.
+    retracted = (
+        sa_select(col(Evidence.id))
+        .join(Study, col(Study.id) == col(Evidence.study_id))
+        .where(col(Evidence.claim_id) == col(Claim.id), col(Study.retraction_nature) != "")
+        .exists()
+    )
     query = sa_select(
         col(Claim.id),
         col(Claim.statement),
@@ -197,8 +206,14 @@ def list_claims(
         studies,
         col(Claim.updated_at),
         col(Claim.version),
+        retracted,
     ).where(col(Claim.id).in_(page))
-    rows = [ClaimRow(*row) for row in session.execute(_ordered(query, sort))]
+    rows = [
+        ClaimRow(id_, statement, steps_, studies_, updated, version, retracted=bool(cites))
+        for id_, statement, steps_, studies_, updated, version, cites in session.execute(
+            _ordered(query, sort)
+        )
+    ]
     if search and search.strip() and found_in:
         where = where_found(session, [(row.id, row.statement) for row in rows], search)
         rows = [replace(row, found_in=where.get(row.id, "")) for row in rows]

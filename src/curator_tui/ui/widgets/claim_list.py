@@ -35,6 +35,8 @@ HINT_CELLS = 8
 NOT_BOLD = Style(bold=False)
 # The mark of a claim the curation check found errors in (issue 13).
 ERROR_MARK = "✗"
+# The mark of a claim citing a study with a retraction notice (issue 12).
+RETRACTED_MARK = "⊘"
 
 
 class _Styles(NamedTuple):
@@ -132,6 +134,8 @@ class ClaimList(ScrollView, can_focus=True):
         # The claims the curation check found errors in (marked ERROR_MARK); kept across
         # resets, changed only by ``mark_errors``.
         self._errors: set[int] = set()
+        # A loaded row cites a retracted study: the legend says what its mark means.
+        self._retracted = False
 
     # --- data in ---------------------------------------------------------------------
 
@@ -157,6 +161,9 @@ class ClaimList(ScrollView, can_focus=True):
         self._pending.discard(page)
         self._pages[page] = rows
         self._measure(rows)
+        if not self._retracted and any(row.retracted for row in rows):
+            self._retracted = True
+            self._fit_legend()
         if len(self._pages) > MAX_PAGES:
             here = self.cursor // PAGE
             for far in sorted(self._pages, key=lambda p: -abs(p - here))[
@@ -368,7 +375,11 @@ class ClaimList(ScrollView, can_focus=True):
         pad = " " * max(0, room - statement.cell_len - hint.cell_len)
         muted = line_style + styles.counts
         # The check's errors outrank a cut-off statement (itself one of its warnings).
-        if errors:
+        # A retracted study cited is the most specific of the errors (the check counts it
+        # as one), and the list knows it without running the check.
+        if row.retracted:
+            mark = Segment(RETRACTED_MARK, line_style + styles.error)
+        elif errors:
             mark = Segment(ERROR_MARK, line_style + styles.error)
         else:
             mark = Segment("!" if row.truncated else " ", line_style + styles.mark)
@@ -407,7 +418,7 @@ class ClaimList(ScrollView, can_focus=True):
         if not self._sort:
             return
         room = self.size.width - 2  # the border's corners
-        for legend in legend_variants(self._sort, bool(self._errors)):
+        for legend in legend_variants(self._sort, bool(self._errors), self._retracted):
             if len(legend) <= room:
                 break
         self.border_subtitle = Text(legend)
@@ -439,11 +450,20 @@ def _split_room(room: int, statement: int, hint: int) -> tuple[int, int]:
     return room - hint_room, hint_room
 
 
-def legend_variants(sort: str, errors: bool = False) -> list[str]:
+def legend_variants(sort: str, errors: bool = False, retracted: bool = False) -> list[str]:
     """The legend from longest to shortest: the order first, then what the marks mean.
 
     ``errors``: the list marks claims with errors; their mark is explained before the rest.
+    ``retracted``: a row shown cites a retracted study; its mark is explained first.
     """
+    if retracted:
+        rest = legend_variants(sort, errors)
+        note = f"{RETRACTED_MARK} cites a retraction"
+        return [f"{v} · {note}" for v in rest[:-1]] + [
+            f"{sort} · {RETRACTED_MARK} retracted",
+            f"{sort} {RETRACTED_MARK} retracted",
+            sort,
+        ]
     if errors:
         return [
             f"sort: {sort} · ▸ steps ▪ studies · ! cut off · {ERROR_MARK} errors",
