@@ -245,8 +245,12 @@ def _claim_starts(text: str) -> list[int]:
             index += 1
         return index
 
+    counted = [0, 1]  # up to this offset, this line: counted on from the last claim
+
     def line(index: int) -> int:
-        return text.count("\n", 0, index) + 1
+        counted[1] += text.count("\n", counted[0], index)
+        counted[0] = index
+        return counted[1]
 
     index = skip(0)
     if text[index : index + 1] != "{":
