@@ -421,6 +421,7 @@ def read_document(data: bytes, source: str) -> ClaimsDocument:
         cards.append(ParsedCard(card, study_lines=(line,) * len(card.studies)))
         for doi, fields in found.items():
             extras.setdefault(doi, fields)
+        claims[number - 1] = None  # the parsed JSON of a claim is not needed once read
     return ClaimsDocument(cards, extras)
 
 
