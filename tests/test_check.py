@@ -263,8 +263,11 @@ def test_the_apps_checks_store_a_bounded_part_of_the_queue(any_library: Engine) 
 def _stored_check(engine: Engine) -> list[tuple[int, str, str]]:
     with session_scope(engine) as session:
         curation_check.prepare(session, writable=True)
+    results: list[dict[str, object]] = []
     with session_scope(engine) as session:
-        found = list(curation_check.check_library(session, store=True))
+        found = list(curation_check.check_library(session, results=results))
+    with session_scope(engine) as session:
+        curation_check.store_results(session, results)  # type: ignore[arg-type]
     return [(p.claim, p.code, p.where) for p in found]
 
 

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from textual.command import CommandList
 
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
 from curator_tui.db import open_library, session_scope
@@ -106,6 +107,16 @@ async def test_check_the_library_from_the_palette(tmp_path: Path, make_app) -> N
         await settle(pilot)
         await pilot.press("ctrl+p")
         await type_text(pilot, "Check the library")
+        commands = app.screen.query_one(CommandList)
+
+        def offered() -> bool:
+            if not commands.option_count:
+                return False
+            top = commands.get_option_at_index(commands.highlighted or 0)
+            return "Check the library" in str(top.prompt)
+
+        # The palette's providers answer in their own time: Enter once it offers the command.
+        await wait_until(pilot, offered, "the palette offering 'Check the library'")
         await pilot.press("enter")
         problems = app.main.query_one(ProblemList)
         await wait_until(pilot, lambda: problems.library and problems.problems, "library check")

@@ -58,11 +58,16 @@ def _problems(engine: Engine, ids: list[int] | None) -> Any:
     writable = not is_read_only(engine)
     with session_scope(engine) as session:
         curation_check.prepare(session, writable=writable)
-    with session_scope(engine) as session:
-        if ids is None:
+    if ids is None:
+        results: list[dict[str, Any]] = []
+        with session_scope(engine) as session:
+            yield from curation_check.check_library(session, results=results)
+        if writable and results:
             # The claims' own problems are stored for the next check (claim_check).
-            yield from curation_check.check_library(session, store=writable)
-            return
+            with session_scope(engine) as session:
+                curation_check.store_results(session, results)
+        return
+    with session_scope(engine) as session:
         missing = sorted(set(ids) - curation_check.existing_ids(session, ids))
         if missing:
             raise CliError(f"no claim {', '.join(map(str, missing))}")

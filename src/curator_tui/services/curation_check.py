@@ -329,12 +329,16 @@ def _retracted_claims(session: Session, retracted: dict[str, str]) -> set[int]:
     return set(session.connection().execute(query).scalars())
 
 
-def check_library(session: Session, *, store: bool = False) -> Iterator[Problem]:
+def check_library(
+    session: Session, *, results: list[dict[str, Any]] | None = None
+) -> Iterator[Problem]:
     """Every claim's problems, claim by claim in id order (streamed).
 
     A claim's own problems are read from ``claim_check`` while its stored rendering is the
-    one they were found in, else found again (and, with ``store``, stored); retracted
-    studies and duplicates are looked up for every claim.
+    one they were found in, else found again (and, given ``results``, added to it for
+    ``store_results``, in a transaction of its own: a read that turns into a write fails
+    on SQLite when another connection wrote meanwhile); retracted studies and duplicates
+    are looked up for every claim.
     """
     connection = session.connection()
     duplicates = library_duplicates(session)
@@ -365,20 +369,16 @@ def check_library(session: Session, *, store: bool = False) -> Iterator[Problem]
                 if digest == digests[claim_id]:
                     found[claim_id] = decode_problems(claim_id, stored)
         todo = [row[0] for row in rows if row[0] not in found]
-        fresh = []
         for claim_id, card in iter_cards(session, todo) if todo else ():
             found[claim_id] = check_card(claim_id, card, retracted)
-            if store and claim_id in digests:
-                fresh.append(
+            if results is not None and claim_id in digests:
+                results.append(
                     {
                         "claim_id": claim_id,
                         "digest": digests[claim_id],
                         "problems": encode_problems(found[claim_id]),
                     }
                 )
-        if fresh:
-            connection.execute(delete(CHECK).where(CHECK.c.claim_id.in_(todo)))
-            connection.execute(insert(CHECK), fresh)
         for claim_id, statement, *_ in rows:
             yield from found.get(claim_id, ())
             duplicate = (
@@ -388,6 +388,16 @@ def check_library(session: Session, *, store: bool = False) -> Iterator[Problem]
             )
             if duplicate is not None:
                 yield duplicate.problem(claim_id)
+
+
+def store_results(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Store the claims' own problems ``check_library`` found (its ``results``)."""
+    connection = session.connection()
+    for start in range(0, len(rows), _WINDOW):
+        window = rows[start : start + _WINDOW]
+        ids = [row["claim_id"] for row in window]
+        connection.execute(delete(CHECK).where(CHECK.c.claim_id.in_(ids)))
+        connection.execute(insert(CHECK), window)
 
 
 def existing_ids(session: Session, claim_ids: Sequence[int]) -> set[int]:

@@ -61,10 +61,12 @@ class ProblemChecker:
             curation_check.prepare(session, writable=self._writable, budget=budget)
 
     def _check(self, claim_ids: tuple[int, ...]) -> None:
-        self._prepare(INDEX_BUDGET)
+        # The check first: a checked claim's duplicates are looked up by its statement as
+        # it is now, whatever its stored keys; the index catches up after (for the others).
         with session_scope(self.engine) as session:
             problems = curation_check.check_claims(session, claim_ids)
         self.screen.post_message(ProblemsChecked(claim_ids, problems))
+        self._prepare(INDEX_BUDGET)
 
     def _check_library(self) -> None:
         self._prepare(None)
@@ -72,8 +74,9 @@ class ProblemChecker:
         warnings: list[Problem] = []
         with_errors: set[int] = set()
         total = 0
+        results: list[dict[str, Any]] = []
         with session_scope(self.engine) as session:
-            for problem in curation_check.check_library(session, store=bool(self._writable)):
+            for problem in curation_check.check_library(session, results=results):
                 total += 1
                 error = problem.severity is Severity.ERROR
                 if error:
@@ -81,6 +84,9 @@ class ProblemChecker:
                 kept = errors if error else warnings
                 if len(kept) < LIBRARY_SHOWN:
                     kept.append(problem)
+        if self._writable and results:
+            with session_scope(self.engine) as session:
+                curation_check.store_results(session, results)
         shown = (errors + warnings)[:LIBRARY_SHOWN]
         self.screen.post_message(
             ProblemsChecked((), shown, library=True, total=total, errors=frozenset(with_errors))
