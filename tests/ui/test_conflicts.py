@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 from curator_tui.db import session_scope
 from curator_tui.services import edits
 from curator_tui.services.cards import ClaimDetail, load_claim
-from curator_tui.ui.screens.dialogs import ConfirmDialog, PromptDialog, StudyDialog, TextDialog
+from curator_tui.ui.screens.add_study import AddStudyDialog
+from curator_tui.ui.screens.dialogs import ConfirmDialog, StudyDialog, TextDialog
 
 from .conftest import settle, type_text, wait_until
 
@@ -142,23 +143,29 @@ async def test_a_study_record_changed_elsewhere_keeps_my_fields(seeded_library, 
 
 
 async def test_a_refused_dialog_save_comes_back_with_the_text(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
-    """Refused for another reason than a conflict: the dialog opens again with the text."""
+    """Refused for another reason than a conflict: the dialog opens again with the text.
+
+    (The add-study dialog itself refuses a DOI already linked; the library refuses a
+    year it cannot hold.)"""
     app = make_app(seeded_library)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
-        linked = app.screen.detail.evidence[0].study.doi
+        doi = "10.5555/refused.1"
         await pilot.press("3")
         await settle(pilot)
         await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(app.screen, PromptDialog), "the DOI prompt")
-        await type_text(pilot, linked)
-        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, AddStudyDialog), "the DOI prompt")
+        await type_text(pilot, doi)
+        app.screen.query_one("#study-year").focus()
+        await type_text(pilot, "1500")
+        await pilot.press("ctrl+s")
         await wait_until(
             pilot,
             lambda: (
-                isinstance(app.screen, PromptDialog)
-                and linked in app.screen.fields().values()
-                and any("already linked" in n for n in notices(app))
+                isinstance(app.screen, AddStudyDialog)
+                and app.screen.fields().get("study-doi") == doi
+                and app.screen.fields().get("study-year") == "1500"
+                and any("year must be between" in n for n in notices(app))
             ),
-            "the prompt again with the DOI typed, and why",
+            "the dialog again with the DOI and year typed, and why",
         )
