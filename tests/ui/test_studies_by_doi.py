@@ -225,3 +225,14 @@ async def test_a_paste_leaves_out_the_studies_already_linked(seeded_library, cro
         ON_CROSSREF: "supporting",
         "10.5555/unknown.7": "supporting",
     }
+
+
+async def test_the_app_hands_its_config_crossref_settings_to_the_lookup(empty_library) -> None:  # type: ignore[no-untyped-def]
+    """No global: the config's crossref_url and mailto reach the add-study lookup."""
+    config = Config(crossref_url="http://127.0.0.1:9/mirror", mailto="ada@example.org")
+    app = CuratorApp(empty_library, config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        used = app.main.study_lookup.crossref
+        assert used is app.crossref
+        assert (used.base_url, used.mailto) == ("http://127.0.0.1:9/mirror", "ada@example.org")
