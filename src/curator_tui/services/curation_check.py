@@ -30,15 +30,16 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    false,
     func,
     insert,
-    null,
 )
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from curator_tui.cards.problems import (
     NEAR,
+    SHINGLE,
     Fix,
     Problem,
     Target,
@@ -67,12 +68,11 @@ FINGERPRINT = Table(
     Column("key", BigInteger, primary_key=True),
 )
 STALE = Table("claim_fingerprint_stale", _META, Column("claim_id", Integer, primary_key=True))
-# Each claim's own problems, found in the rendering whose digest is stored (migration 0009).
+# Each claim's own problems while its rendering is unchanged (migration 0009).
 CHECK = Table(
     "claim_check",
     _META,
     Column("claim_id", Integer, primary_key=True),
-    Column("digest", BigInteger, nullable=False),
     Column("problems", Text, nullable=False),
 )
 
@@ -168,11 +168,25 @@ class _Shingled:
     def __init__(self, statements: dict[int, str]) -> None:
         self.statements = statements
         self._done: dict[int, tuple[str, set[str]]] = {}
+        self._normalised: dict[int, str] = {}
+
+    def normalised(self, claim_id: int) -> str:
+        found = self._normalised.get(claim_id)
+        if found is None:
+            found = self._normalised[claim_id] = normalise_statement(self.statements[claim_id])
+        return found
+
+    def may_be_near(self, first: int, second: int) -> bool:
+        """False when the normalised lengths alone rule out a near duplicate (cheap)."""
+        a, b = sorted((len(self.normalised(first)), len(self.normalised(second))))
+        # The similarity is at most the smaller shingle set over the larger, and a set holds
+        # at most length - SHINGLE + 1 shingles (fewer when some repeat: hence the margin).
+        return (a - SHINGLE + 1) >= (NEAR - 0.1) * (b - SHINGLE + 1) - 1
 
     def get(self, claim_id: int) -> tuple[str, set[str]]:
         found = self._done.get(claim_id)
         if found is None:
-            normalised = normalise_statement(self.statements[claim_id])
+            normalised = self.normalised(claim_id)
             found = self._done[claim_id] = (normalised, shingles(normalised))
         return found
 
@@ -181,6 +195,9 @@ def _compare(first: tuple[str, set[str]], second: tuple[str, set[str]]) -> Dupli
     """How two statements compare: the same, nearly the same, or neither (None)."""
     if first[0] == second[0]:
         return Duplicate(0, True, 1.0)
+    sizes = sorted((len(first[1]), len(second[1])))
+    if sizes[0] < NEAR * sizes[1]:
+        return None  # the similarity is at most the smaller set over the larger
     score = similarity(first[1], second[1])
     return Duplicate(0, False, score) if score >= NEAR else None
 
@@ -254,6 +271,8 @@ def library_duplicates(session: Session) -> dict[int, Duplicate]:
     for a, b in sorted(pairs):
         if a not in statements or b not in statements:
             continue  # keys left by a claim deleted meanwhile
+        if not shingled.may_be_near(a, b):
+            continue
         result = _compare(shingled.get(a), shingled.get(b))
         if result is None:
             continue
@@ -334,11 +353,12 @@ def check_library(
 ) -> Iterator[Problem]:
     """Every claim's problems, claim by claim in id order (streamed).
 
-    A claim's own problems are read from ``claim_check`` while its stored rendering is the
-    one they were found in, else found again (and, given ``results``, added to it for
-    ``store_results``, in a transaction of its own: a read that turns into a write fails
-    on SQLite when another connection wrote meanwhile); retracted studies and duplicates
-    are looked up for every claim.
+    A claim's own problems are read from ``claim_check`` where it holds them (migration
+    0009's triggers delete a claim's row whenever its stored rendering changes), else found
+    again; given ``results``, those are added to it for ``store_results``, which stores
+    them in a transaction of its own (a read that turns into a write fails on SQLite when
+    another connection wrote meanwhile). Retracted studies and duplicates are looked up
+    for every claim.
     """
     connection = session.connection()
     duplicates = library_duplicates(session)
@@ -346,13 +366,11 @@ def check_library(
     stale = _stale_ids(session)
     retracted = retractions(session)
     uncached = _retracted_claims(session, retracted)
-    markdown = col(Claim.markdown) if format_is_current(session) else null()
+    rendered = col(Claim.markdown).is_not(None) if format_is_current(session) else false()
     last = 0
     while True:
         rows = connection.execute(
-            sa_select(
-                col(Claim.id), col(Claim.statement), markdown, CHECK.c.digest, CHECK.c.problems
-            )
+            sa_select(col(Claim.id), col(Claim.statement), rendered, CHECK.c.problems)
             .outerjoin(CHECK, CHECK.c.claim_id == col(Claim.id))
             .where(col(Claim.id) > last)
             .order_by(col(Claim.id))
@@ -361,14 +379,17 @@ def check_library(
         if not rows:
             return
         last = rows[-1][0]
-        found: dict[int, list[Problem]] = {}
-        digests: dict[int, int] = {}
-        for claim_id, _statement, text, digest, stored in rows:
-            if text is not None and claim_id not in uncached:
-                digests[claim_id] = _digest(text)
-                if digest == digests[claim_id]:
-                    found[claim_id] = decode_problems(claim_id, stored)
+        found = {
+            claim_id: decode_problems(claim_id, stored)
+            for claim_id, _, _, stored in rows
+            if stored is not None and claim_id not in uncached
+        }
         todo = [row[0] for row in rows if row[0] not in found]
+        digests = (
+            _digests(session, [r[0] for r in rows if r[2] and r[0] in set(todo) - uncached])
+            if results is not None and todo
+            else {}
+        )
         for claim_id, card in iter_cards(session, todo) if todo else ():
             found[claim_id] = check_card(claim_id, card, retracted)
             if results is not None and claim_id in digests:
@@ -390,14 +411,37 @@ def check_library(
                 yield duplicate.problem(claim_id)
 
 
+def _digests(session: Session, claim_ids: list[int]) -> dict[int, int]:
+    """A digest of each claim's stored rendering (claims without one left out)."""
+    if not claim_ids:
+        return {}
+    rows: Any = session.connection().execute(
+        sa_select(col(Claim.id), col(Claim.markdown)).where(
+            col(Claim.id).in_(claim_ids), col(Claim.markdown).is_not(None)
+        )
+    )
+    return {claim_id: _digest(text or "") for claim_id, text in rows}
+
+
 def store_results(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Store the claims' own problems ``check_library`` found (its ``results``)."""
+    """Store the claims' own problems ``check_library`` found (its ``results``).
+
+    Only where the claim's rendering is still the one they were found in (its digest):
+    a claim changed since is checked again next time.
+    """
     connection = session.connection()
     for start in range(0, len(rows), _WINDOW):
         window = rows[start : start + _WINDOW]
-        ids = [row["claim_id"] for row in window]
-        connection.execute(delete(CHECK).where(CHECK.c.claim_id.in_(ids)))
-        connection.execute(insert(CHECK), window)
+        now = _digests(session, [row["claim_id"] for row in window])
+        kept = [
+            {"claim_id": row["claim_id"], "problems": row["problems"]}
+            for row in window
+            if now.get(row["claim_id"]) == row["digest"]
+        ]
+        if kept:
+            ids = [row["claim_id"] for row in kept]
+            connection.execute(delete(CHECK).where(CHECK.c.claim_id.in_(ids)))
+            connection.execute(insert(CHECK), kept)
 
 
 def existing_ids(session: Session, claim_ids: Sequence[int]) -> set[int]:
