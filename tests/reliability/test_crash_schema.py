@@ -35,6 +35,9 @@ HEAD_TABLES = {
     "claim_fts",
     "library_meta",
     "claim_revision",
+    "claim_fingerprint",
+    "claim_fingerprint_stale",
+    "claim_check",
     "alembic_version",
 }
 
@@ -158,7 +161,14 @@ def test_a_kill_at_any_point_of_an_upgrade_leaves_the_old_library_or_the_new_one
     assert old_intact >= len(points) - 1
 
 
-REVISION_0001 = HEAD_TABLES - {"claim_fts", "library_meta", "claim_revision"}
+REVISION_0001 = HEAD_TABLES - {
+    "claim_fts",
+    "library_meta",
+    "claim_revision",
+    "claim_fingerprint",
+    "claim_fingerprint_stale",
+    "claim_check",
+}
 
 
 def test_a_kill_while_the_backup_is_written_leaves_no_backup_that_looks_whole(
