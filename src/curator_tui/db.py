@@ -458,6 +458,21 @@ def lock_claim_ids(connection: Connection) -> None:
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_CLAIM_ID_LOCK})")
 
 
+def lock_for_transaction(connection: Connection, key: int, *, wait: bool = True) -> bool:
+    """Hold PostgreSQL's advisory lock ``key`` until the caller's transaction ends.
+
+    False when ``wait`` is off and another session holds it. On SQLite always True: its
+    write lock already lets one writer in at a time.
+    """
+    if connection.dialect.name != "postgresql":
+        return True
+    if wait:
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({int(key)})")
+        return True
+    taken = connection.exec_driver_sql(f"SELECT pg_try_advisory_xact_lock({int(key)})")
+    return bool(taken.scalar())
+
+
 # ---- whole-library transfers (services/transfer.py) ---------------------------------------
 
 

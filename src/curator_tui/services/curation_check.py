@@ -53,6 +53,7 @@ from curator_tui.cards.problems import (
     shingles,
     similarity,
 )
+from curator_tui.db import lock_for_transaction
 from curator_tui.models import Claim, Evidence, LibraryMeta, Study
 from curator_tui.services import edits
 from curator_tui.services.cards import ClaimDetail, iter_cards, load_claim
@@ -298,6 +299,11 @@ def retractions(session: Session, claim_ids: Sequence[int] | None = None) -> dic
     return {doi: nature for doi, nature in session.connection().execute(query)}
 
 
+# The PostgreSQL advisory lock held while the fingerprint index is brought up to date
+# ("fpix" in ASCII).
+_INDEX_LOCK = 0x66706978
+
+
 def prepare(session: Session, *, writable: bool, budget: int | None = None) -> None:
     """Bring the fingerprint index up to date (a writable library only); commit it apart.
 
@@ -305,6 +311,12 @@ def prepare(session: Session, *, writable: bool, budget: int | None = None) -> N
     ``budget``: store at most about that many claims' keys (see refresh_fingerprints).
     """
     if not writable:
+        return
+    # One session at a time keys the queue (PostgreSQL): two app workers, or an app and
+    # `curator check`, would take the same claims and store their keys twice (a unique
+    # violation that failed the app's worker at start on a freshly copied library). A
+    # budgeted run (the app's) does not wait: the session that holds the lock is doing it.
+    if not lock_for_transaction(session.connection(), _INDEX_LOCK, wait=budget is None):
         return
     meta = session.get(LibraryMeta, _FORMAT_KEY)
     if meta is None or meta.value != FINGERPRINT_FORMAT:
