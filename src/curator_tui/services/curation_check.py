@@ -86,6 +86,9 @@ _CANDIDATES = 64
 # A bucket this small is compared pair by pair in a library check; a bigger one (a very
 # common statement) is compared neighbour by neighbour, so the work stays linear.
 _SMALL_BUCKET = 8
+# The word-set similarity below which a library check does not compare two statements'
+# shingles (see _Shingled.may_be_near).
+WORDS = 0.6
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ class _Shingled:
         self.statements = statements
         self._done: dict[int, tuple[str, set[str]]] = {}
         self._normalised: dict[int, str] = {}
+        self._words: dict[int, frozenset[str]] = {}
 
     def normalised(self, claim_id: int) -> str:
         found = self._normalised.get(claim_id)
@@ -177,12 +181,24 @@ class _Shingled:
             found = self._normalised[claim_id] = normalise_statement(self.statements[claim_id])
         return found
 
+    def words(self, claim_id: int) -> frozenset[str]:
+        found = self._words.get(claim_id)
+        if found is None:
+            found = self._words[claim_id] = frozenset(self.normalised(claim_id).split())
+        return found
+
     def may_be_near(self, first: int, second: int) -> bool:
-        """False when the normalised lengths alone rule out a near duplicate (cheap)."""
+        """False when cheap measures rule out a near duplicate (before any shingle)."""
         a, b = sorted((len(self.normalised(first)), len(self.normalised(second))))
         # The similarity is at most the smaller shingle set over the larger, and a set holds
         # at most length - SHINGLE + 1 shingles (fewer when some repeat: hence the margin).
-        return (a - SHINGLE + 1) >= (NEAR - 0.1) * (b - SHINGLE + 1) - 1
+        if (a - SHINGLE + 1) < (NEAR - 0.1) * (b - SHINGLE + 1) - 1:
+            return False
+        # Statements whose shingles are 80% the same share most of their words: pairs
+        # that share less than 60% of their words (a band's chance agreement, mostly) are
+        # not shingled: this may miss a pair with many words slightly changed.
+        one, two = self.words(first), self.words(second)
+        return len(one & two) >= WORDS * len(one | two)
 
     def get(self, claim_id: int) -> tuple[str, set[str]]:
         found = self._done.get(claim_id)
