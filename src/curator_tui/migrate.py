@@ -67,6 +67,9 @@ REVISION_TABLES: dict[str, frozenset[str]] = {
     "0010": BASELINE_TABLES
     | {"claim_fts", "library_meta", "claim_revision"}
     | {"claim_fingerprint", "claim_fingerprint_stale", "claim_check"},  # a collation only
+    "0011": BASELINE_TABLES
+    | {"claim_fts", "library_meta", "claim_revision"}
+    | {"claim_fingerprint", "claim_fingerprint_stale", "claim_check"},  # a column only
 }
 # Tables only a SQLite library has (the FTS5 index): not expected of a PostgreSQL one.
 SQLITE_ONLY_TABLES = frozenset({"claim_fts"})

@@ -199,27 +199,44 @@ class Fts5Search(_Search):
         return _with_unindexed(query, condition, extra)
 
 
-def tsquery(words: str) -> str:
-    """A PostgreSQL ``tsquery`` in its input syntax: every word as a quoted prefix lexeme."""
-    return " & ".join(f"'{word}':*" for word in query_words(words))
+def tsquery(words: Sequence[str], *, prefix: bool = True) -> str:
+    """A PostgreSQL ``tsquery`` in its input syntax: every word a quoted (prefix) lexeme.
+
+    Words under the rule hold letters and digits only: nothing in them needs escaping.
+    """
+    return " & ".join(f"'{word}'{':*' if prefix else ''}" for word in words)
 
 
 # PostgreSQL's generated column of the stored words as lexemes, with no parser in between,
 # and a GIN index (migration 0006); not a model field: no other database has it.
 PG_WORDS_VECTOR = "claim.words_vector"
+# The first one and two letters of each stored word, as lexemes, with a GIN index of their
+# own (migration 0011): a short typed word is one exact lookup there. As a prefix of
+# words_vector it merged the postings of every word it starts (535 ms to count "c" at
+# 100,000 claims).
+PG_INITIALS_VECTOR = "claim.initials_vector"
+SHORT_WORD = 2
 
 
 class TsvectorSearch(_Search):
-    """Prefix match of every word through PostgreSQL's GIN index on the stored words."""
+    """Prefix match of every word through PostgreSQL's GIN indexes on the stored words."""
 
     def restrict(self, query: Any, words: str) -> Any:
-        """The query, filtered by ``@@`` on the indexed expression."""
+        """The query, filtered by ``@@`` on the indexed columns."""
         found = query_words(words)
         if not found:
             return query.where(false())
-        condition = text(f"{PG_WORDS_VECTOR} @@ CAST(:tsquery AS tsquery)").bindparams(
-            tsquery=tsquery(words)
-        )
+        short = [word for word in found if len(word) <= SHORT_WORD]
+        long = [word for word in found if len(word) > SHORT_WORD]
+        tests: list[str] = []
+        values: dict[str, str] = {}
+        if short:
+            tests.append(f"{PG_INITIALS_VECTOR} @@ CAST(:initials AS tsquery)")
+            values["initials"] = tsquery(short, prefix=False)
+        if long:
+            tests.append(f"{PG_WORDS_VECTOR} @@ CAST(:tsquery AS tsquery)")
+            values["tsquery"] = tsquery(long)
+        condition = text(" AND ".join(tests)).bindparams(**values)
         extra = self._unindexed(found)
         return _with_unindexed(query, condition, extra)
 
