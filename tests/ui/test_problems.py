@@ -14,6 +14,7 @@ from textual.command import CommandList
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
 from curator_tui.db import open_library, session_scope
 from curator_tui.services.cards import create_from_card
+from curator_tui.ui.messages import ProblemsChecked
 from curator_tui.ui.screens.dialogs import TextDialog
 from curator_tui.ui.widgets.claim_list import ERROR_MARK
 from curator_tui.ui.widgets.mechanisms import MechanismEditor
@@ -129,3 +130,32 @@ async def test_check_the_library_from_the_palette(tmp_path: Path, make_app) -> N
             " 10.5555/unlinked, which is not linked as a study  uncited-doi"
         )
         assert app.main.claim_list.has_errors(bad)
+
+
+async def test_pages_shown_in_quick_succession_are_checked_once(tmp_path: Path, make_app) -> None:  # type: ignore[no-untyped-def]
+    # Each keystroke of the filter shows a page; they are checked together once the list
+    # stands still, not one check (and one keying of the queue) per keystroke.
+    engine, good, bad = _library(tmp_path)
+    checked: list[tuple[int, ...]] = []
+    seen: set[int] = set()
+
+    def hook(message: object) -> None:
+        # Called for each node the message reaches (it bubbles): each message once.
+        fresh = id(message) not in seen
+        if isinstance(message, ProblemsChecked) and not message.library and fresh:
+            seen.add(id(message))
+            checked.append(message.claim_ids)
+
+    app = make_app(engine)
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await settle(pilot)
+        main = app.screen
+        await wait_until(pilot, lambda: main.claim_list.has_errors(bad), "the first page checked")
+        await settle(pilot)
+        checked.clear()
+        seen.clear()
+        for page in ((good,), (bad,), (good, bad)):
+            main.checker.check_claims(page)  # no await between: as fast as keys can come
+        await wait_until(pilot, lambda: bool(checked), "the pages checked")
+        await settle(pilot)
+    assert checked == [(good, bad)]

@@ -10,11 +10,13 @@ which row a problem's part is, for the jump.
 
 from __future__ import annotations
 
+from collections import deque
 from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from textual.screen import Screen
+from textual.timer import Timer
 
 from curator_tui.cards.problems import Problem, Severity
 from curator_tui.db import is_read_only, session_scope
@@ -27,6 +29,10 @@ LIBRARY_SHOWN = 500
 # A claim's or a page's check stores at most about this many queued claims' keys first, so
 # it stays short after a big import (the library check, or `curator check`, stores all).
 INDEX_BUDGET = 1000
+# The list's pages are checked once it has stood still this long (seconds): every keystroke
+# of the filter shows a new page, and checking each one (and keying queued claims) ran on
+# the same cores as the typing. The pages shown meanwhile are checked together.
+PAGE_CHECK_DELAY = 0.3
 
 
 class ProblemChecker:
@@ -36,14 +42,26 @@ class ProblemChecker:
         self.screen = screen
         self.engine = engine
         self._writable: bool | None = None
+        self._pages: deque[tuple[int, ...]] = deque(maxlen=4)
+        self._page_timer: Timer | None = None
 
     def check_claim(self, claim_id: int) -> None:
         """Check the claim on screen (a newer request replaces a waiting one)."""
         self._start(partial(self._check, (claim_id,)), "check-claim", exclusive=True)
 
     def check_claims(self, claim_ids: tuple[int, ...]) -> None:
-        """Check a page of the list's claims, for their marks."""
-        self._start(partial(self._check, claim_ids), "check-page", exclusive=False)
+        """Check a page of the list's claims, for their marks, once the list stands still."""
+        self._pages.append(claim_ids)
+        if self._page_timer is not None:
+            self._page_timer.stop()
+        self._page_timer = self.screen.set_timer(PAGE_CHECK_DELAY, self._check_pages)
+
+    def _check_pages(self) -> None:
+        self._page_timer = None
+        claim_ids = tuple(dict.fromkeys(i for page in self._pages for i in page))
+        self._pages.clear()
+        if claim_ids:
+            self._start(partial(self._check, claim_ids), "check-page", exclusive=False)
 
     def check_library(self) -> None:
         """Check every claim of the library."""
