@@ -241,6 +241,12 @@ def _reason(exc: Exception) -> str:
     return reason
 
 
+def is_busy(exc: Exception) -> bool:
+    """Another writer held the library past the busy timeout (SQLite's "database is locked")."""
+    orig = getattr(exc, "orig", None)
+    return isinstance(orig, sqlite3.OperationalError) and "database is locked" in str(orig)
+
+
 def describe_db_error(exc: Exception) -> str:
     """One line for the user about a database error."""
     return _reason(exc)

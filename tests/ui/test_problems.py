@@ -5,9 +5,11 @@ legend, the Problems pane (7), Enter going to the step, fixing it, the mark goin
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from textual.command import CommandList
 
@@ -159,3 +161,38 @@ async def test_pages_shown_in_quick_succession_are_checked_once(tmp_path: Path, 
         await wait_until(pilot, lambda: bool(checked), "the pages checked")
         await settle(pilot)
     assert checked == [(good, bad)]
+
+
+async def test_a_pages_keying_skips_while_another_writer_holds_the_library(
+    tmp_path: Path,
+    make_app,  # type: ignore[no-untyped-def]
+) -> None:
+    # The app keys queued claims for the duplicate index as a chore after each check. A
+    # writer holding a SQLite library past the busy timeout (an import, `curator check`)
+    # made that worker fail ("database is locked"); now it skips and the check stands.
+    engine, good, bad = _library(tmp_path)
+    app = make_app(engine)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        main = app.screen
+        await wait_until(pilot, lambda: main.claim_list.has_errors(bad), "the first page checked")
+        await settle(pilot)
+        with session_scope(engine) as session:  # a change queues the claim to be keyed again
+            session.execute(
+                text("UPDATE claim SET statement = statement || '!' WHERE id = :c"), {"c": good}
+            )
+        holder = sqlite3.connect(tmp_path / "library.db", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, held past the busy timeout
+        try:
+            main.checker.check_claims((good, bad))
+            await wait_until(
+                pilot,
+                lambda: any(w.group == "check-page" for w in app.workers),
+                "the page check started",
+            )
+            for worker in [w for w in app.workers if w.group == "check-page"]:
+                await worker.wait()  # raises WorkerFailed if the keying failed
+        finally:
+            holder.rollback()
+            holder.close()
+        assert main.claim_list.has_errors(bad)

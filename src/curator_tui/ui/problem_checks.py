@@ -15,11 +15,12 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from textual.screen import Screen
 from textual.timer import Timer
 
 from curator_tui.cards.problems import Problem, Severity
-from curator_tui.db import is_read_only, session_scope
+from curator_tui.db import is_busy, is_read_only, session_scope
 from curator_tui.services import curation_check
 from curator_tui.services.cards import ClaimDetail
 from curator_tui.ui.messages import ProblemsChecked
@@ -75,8 +76,16 @@ class ProblemChecker:
     def _prepare(self, budget: int | None) -> None:
         if self._writable is None:
             self._writable = not is_read_only(self.engine)
-        with session_scope(self.engine) as session:
-            curation_check.prepare(session, writable=self._writable, budget=budget)
+        try:
+            with session_scope(self.engine) as session:
+                curation_check.prepare(session, writable=self._writable, budget=budget)
+        except OperationalError as exc:
+            # The app's keying is a chore done between other work: when another writer
+            # (an import, a long first store of words, `curator check`) holds a SQLite
+            # library past the busy timeout, skip it; a later check keys the queue. A
+            # library check (no budget) must have the whole index: it reports the error.
+            if budget is None or not is_busy(exc):
+                raise
 
     def _check(self, claim_ids: tuple[int, ...]) -> None:
         # The check first: a checked claim's duplicates are looked up by its statement as
