@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
+from textual.worker import WorkerCancelled
 
 from curator_tui.config import Config
 from curator_tui.db import open_library
@@ -52,12 +54,23 @@ def sample_cards() -> Path:
     return sample_dir()
 
 
+async def workers_done(app) -> None:  # type: ignore[no-untyped-def]
+    """Wait for every worker; one cancelled by a newer one of its group is done too.
+
+    (``wait_for_complete`` raises WorkerCancelled for it: superseding an older load or
+    check is what exclusive workers are for. A worker that failed still raises.)
+    """
+    for worker in list(app.workers):
+        with contextlib.suppress(WorkerCancelled):
+            await worker.wait()
+
+
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     """Wait until every worker is done and the screen has caught up."""
     for _ in range(5):
-        await pilot.app.workers.wait_for_complete()
+        await workers_done(pilot.app)
         await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
 
 
 async def wait_until(
