@@ -47,6 +47,7 @@ from bench import (  # noqa: E402
     size_label,
 )
 from pg_copy import Databases, log  # noqa: E402
+from pg_copy import _report as report  # noqa: E402
 
 from pg_server import PgServer  # noqa: E402
 
@@ -145,24 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.stop()
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    return report(rows)
-
-
-def report(rows: list[tuple[str, float, str, float, float]]) -> int:
-    """A Markdown table of the figures; exit 1 if any is over its bound."""
-    print(f"\n{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
-    print("| figure | value | baseline | ratio | bound | result |")
-    print("|---|---|---|---|---|---|")
-    failed = 0
-    for label, value, base_label, base, bound in rows:
-        ratio = value / base
-        ok = ratio <= bound
-        failed += not ok
-        print(
-            f"| {label} | {value * 1000:.1f} ms | {base_label}: {base * 1000:.1f} ms | "
-            f"{ratio:.2f} | ≤ {bound:g} | {'ok' if ok else 'FAIL'} |"
-        )
-    return 1 if failed else 0
+    return report(rows)  # pg_copy's table: the same columns and exit status
 
 
 if __name__ == "__main__":

@@ -23,7 +23,9 @@ RECORD_FIELDS = (
     "retraction_date",
 )
 """Every field of a study record, in the order listings show them."""
-MISSING_FIELDS = tuple(
+STUDY_FIELDS = tuple(
     name for name in RECORD_FIELDS if name not in ("doi", "retraction_nature", "retraction_date")
 )
+"""The fields a curator edits in a study's record (the DOI is its key)."""
+MISSING_FIELDS = STUDY_FIELDS
 """The fields ``--missing FIELD`` can ask about."""

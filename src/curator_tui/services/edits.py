@@ -19,6 +19,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import Session, col
 
+from curator_tui import study_fields
 from curator_tui.cards.model import Stance
 from curator_tui.models import (
     Claim,
@@ -33,7 +34,7 @@ from curator_tui.services.common import fetch
 from curator_tui.services.errors import Conflict, NotFound, ServiceError
 
 # Every field of a study record the study dialog edits (services/evidence.py).
-STUDY_FIELDS = evidence.STUDY_FIELDS
+STUDY_FIELDS = study_fields.STUDY_FIELDS
 
 
 @dataclass(frozen=True)

@@ -14,19 +14,8 @@ from curator_tui.cards.text import clean
 from curator_tui.models import Evidence, Study
 from curator_tui.services.common import fetch, renumber, siblings, touch
 from curator_tui.services.errors import ServiceError
+from curator_tui.study_fields import STUDY_FIELDS
 
-STUDY_FIELDS = (
-    "title",
-    "authors",
-    "journal",
-    "year",
-    "volume",
-    "issue",
-    "pages",
-    "pmid",
-    "design",
-    "sample_size",
-)
 _INT_FIELDS = {"year", "sample_size"}
 
 

@@ -27,7 +27,7 @@ from curator_tui.models import (
 from curator_tui.services.claims import expect_version
 from curator_tui.services.common import mark_stale
 from curator_tui.services.errors import Conflict
-from curator_tui.services.evidence import STUDY_FIELDS
+from curator_tui.study_fields import STUDY_FIELDS
 
 # Every field of a study's record (the same list the study services validate).
 STUDY_RECORD = STUDY_FIELDS
