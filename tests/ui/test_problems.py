@@ -160,7 +160,10 @@ async def test_pages_shown_in_quick_succession_are_checked_once(tmp_path: Path, 
             main.checker.check_claims(page)  # no await between: as fast as keys can come
         await wait_until(pilot, lambda: bool(checked), "the pages checked")
         await settle(pilot)
-    assert checked == [(good, bad)]
+    # One check of both claims. Their order is not the point: a page the list itself showed
+    # just before (in its own order) can be among those gathered, as in CI's run.
+    assert len(checked) == 1
+    assert sorted(checked[0]) == sorted((good, bad))
 
 
 async def test_a_pages_keying_skips_while_another_writer_holds_the_library(
