@@ -41,6 +41,7 @@ from bench import (  # noqa: E402
     PYTHON,
     Run,
     build_library,
+    compile_sources,
     median,
     p95,
     run,
@@ -69,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="build there (reused by later runs)")
     args = parser.parse_args(argv)
 
+    compile_sources()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="curator-pgapp-"))
     workdir.mkdir(parents=True, exist_ok=True)
     library = args.library or workdir / f"library-{size_label(args.claims)}.db"

@@ -20,3 +20,8 @@ if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$root[dev]" >&2
   touch "$stamp"
 fi
+# Byte-compile the checkout's sources, as pip does for an installed wheel: an editable
+# install leaves them as source, and where PYTHONDONTWRITEBYTECODE is set (as on this
+# project's machines) every start compiled the whole package again (~0.2 s of CPU each
+# time, about a fifth of the app's start-up). Only changed files are compiled.
+"$venv/bin/python" -m compileall -q "$root/src" >/dev/null
