@@ -38,6 +38,9 @@ HEAD_TABLES = {
     "claim_fingerprint",
     "claim_fingerprint_stale",
     "claim_check",
+    "claim_pair",
+    "claim_duplicate",
+    "claim_duplicate_state",
     "alembic_version",
 }
 

@@ -16,6 +16,7 @@ the keys of the queued claims; every check runs it first, in its own short trans
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -24,15 +25,20 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
+    Float,
     Integer,
     MetaData,
+    String,
     Table,
     Text,
     delete,
     false,
     func,
     insert,
+    or_,
+    update,
 )
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
@@ -75,6 +81,31 @@ CHECK = Table(
     _META,
     Column("claim_id", Integer, primary_key=True),
     Column("problems", Text, nullable=False),
+)
+
+# Each compared pair's verdict, and the library's duplicate map with the tokens that say
+# whether it is current (migration 0012).
+PAIR = Table(
+    "claim_pair",
+    _META,
+    Column("low_id", Integer, primary_key=True),
+    Column("high_id", Integer, primary_key=True),
+    Column("exact", Boolean, nullable=False),
+    Column("similarity", Float),
+)
+DUPLICATE = Table(
+    "claim_duplicate",
+    _META,
+    Column("claim_id", Integer, primary_key=True),
+    Column("other", Integer, nullable=False),
+    Column("exact", Boolean, nullable=False),
+    Column("similarity", Float, nullable=False),
+)
+STATE = Table(
+    "claim_duplicate_state",
+    _META,
+    Column("token", String, primary_key=True),
+    Column("valid", Boolean, nullable=False),
 )
 
 _WINDOW = 1000
@@ -137,6 +168,8 @@ def refresh_fingerprints(session: Session, budget: int | None = None) -> int:
             return done
         connection.execute(delete(STALE).where(STALE.c.claim_id.in_(ids)))
         connection.execute(delete(FINGERPRINT).where(FINGERPRINT.c.claim_id.in_(ids)))
+        # A verdict holds while both statements do: these claims' are compared again.
+        connection.execute(delete(PAIR).where(or_(PAIR.c.low_id.in_(ids), PAIR.c.high_id.in_(ids))))
         rows = [
             {"claim_id": claim_id, "key": key}
             for claim_id, statement in connection.execute(
@@ -274,27 +307,103 @@ def _buckets(session: Session) -> Iterator[list[int]]:
         yield bucket
 
 
-def library_duplicates(session: Session) -> dict[int, Duplicate]:
-    """Every claim's duplicate, found through the index (claims sharing a key)."""
+# A compared pair's verdict: exact, and the similarity (None: not a duplicate).
+Verdict = tuple[bool, float | None]
+
+
+def _candidate_pairs(session: Session) -> set[tuple[int, int]]:
+    """The pairs of claims a library check compares: those sharing an index key."""
     pairs: set[tuple[int, int]] = set()
     for bucket in _buckets(session):
         if len(bucket) <= _SMALL_BUCKET:
             pairs.update((a, b) for i, a in enumerate(bucket) for b in bucket[i + 1 :])
         else:
             pairs.update(pairwise(bucket))
-    statements = _statements(session, {claim for pair in pairs for claim in pair})
+    return pairs
+
+
+def stored_verdicts(session: Session) -> dict[tuple[int, int], Verdict]:
+    """The verdicts stored in ``claim_pair`` (each pair compared since both were keyed)."""
+    rows: Any = session.connection().execute(sa_select(PAIR))
+    return {(low, high): (bool(exact), score) for low, high, exact, score in rows}
+
+
+def library_duplicates(
+    session: Session,
+    verdicts: dict[tuple[int, int], Verdict] | None = None,
+    *,
+    stale: set[int] | frozenset[int] = frozenset(),
+    fresh: list[dict[str, Any]] | None = None,
+) -> dict[int, Duplicate]:
+    """Every claim's duplicate, found through the index (claims sharing a key).
+
+    ``verdicts``: pairs compared before (``stored_verdicts``), taken as they are unless a
+    claim of the pair is in ``stale`` (queued: its statement changed since). ``fresh``:
+    the pairs compared here are added to it, as rows of ``claim_pair``.
+    """
+    pairs = _candidate_pairs(session)
+    known = verdicts or {}
+
+    def cached(pair: tuple[int, int]) -> Verdict | None:
+        if pair[0] in stale or pair[1] in stale:
+            return None
+        return known.get(pair)
+
+    verdict_of = {pair: cached(pair) for pair in pairs}
+    # Statements of the pairs to compare, and of the claims a stored duplicate names: a
+    # claim deleted meanwhile (its keys read before) is nobody's duplicate.
+    statements = _statements(
+        session,
+        {
+            claim
+            for pair, verdict in verdict_of.items()
+            if verdict is None or verdict[1] is not None
+            for claim in pair
+        },
+    )
     shingled = _Shingled(statements)
     found: dict[int, Duplicate] = {}
-    for a, b in sorted(pairs):
+    for (a, b), verdict in sorted(verdict_of.items()):
         if a not in statements or b not in statements:
             continue  # keys left by a claim deleted meanwhile
-        if not shingled.may_be_near(a, b):
+        if verdict is None:
+            result = (
+                _compare(shingled.get(a), shingled.get(b)) if shingled.may_be_near(a, b) else None
+            )
+            verdict = (False, None) if result is None else (result.exact, result.similarity)
+            if fresh is not None:
+                fresh.append(
+                    {"low_id": a, "high_id": b, "exact": verdict[0], "similarity": verdict[1]}
+                )
+        exact, score = verdict
+        if score is None:
             continue
-        result = _compare(shingled.get(a), shingled.get(b))
-        if result is None:
-            continue
-        found[a] = _better(found.get(a), Duplicate(b, result.exact, result.similarity))
-        found[b] = _better(found.get(b), Duplicate(a, result.exact, result.similarity))
+        found[a] = _better(found.get(a), Duplicate(b, exact, score))
+        found[b] = _better(found.get(b), Duplicate(a, exact, score))
+    return found
+
+
+def _library_map(
+    session: Session, stale: set[int], results: list[dict[str, Any]] | None
+) -> dict[int, Duplicate]:
+    """Every claim's duplicate: the stored map while a valid token vouches for it, else found
+    again (the stored verdicts reused); then, under a pending token, handed to
+    ``store_results`` through ``results``."""
+    connection = session.connection()
+    tokens = connection.execute(sa_select(STATE.c.token, STATE.c.valid)).all()
+    if not stale and any(valid for _, valid in tokens):
+        rows: Any = connection.execute(sa_select(DUPLICATE))
+        return {
+            claim_id: Duplicate(other, bool(exact), score) for claim_id, other, exact, score in rows
+        }
+    pending = next((token for token, valid in tokens if not valid), None)
+    keep = results is not None and pending is not None and not stale
+    fresh: list[dict[str, Any]] = []
+    found = library_duplicates(
+        session, stored_verdicts(session), stale=stale, fresh=fresh if keep else None
+    )
+    if keep and results is not None:
+        results.append({"token": pending, "duplicates": found, "pairs": fresh})
     return found
 
 
@@ -318,6 +427,9 @@ def retractions(session: Session, claim_ids: Sequence[int] | None = None) -> dic
 # The PostgreSQL advisory lock held while the fingerprint index is brought up to date
 # ("fpix" in ASCII).
 _INDEX_LOCK = 0x66706978
+# Taken shared by migration 0012's triggers, exclusive while a library check adds its token
+# ("dups").
+_MAP_LOCK = 0x64757073
 
 
 def prepare(session: Session, *, writable: bool, budget: int | None = None) -> None:
@@ -325,6 +437,8 @@ def prepare(session: Session, *, writable: bool, budget: int | None = None) -> N
 
     Keys made by another version of ``fingerprint`` (FINGERPRINT_FORMAT) are made again.
     ``budget``: store at most about that many claims' keys (see refresh_fingerprints).
+    Without one (a library check), the keys are committed, then a token is added for the
+    check to store its duplicate map under (``open_token``), in the caller's transaction.
     """
     if not writable:
         return
@@ -340,9 +454,34 @@ def prepare(session: Session, *, writable: bool, budget: int | None = None) -> N
         connection.execute(delete(FINGERPRINT))
         connection.execute(delete(STALE))
         connection.execute(insert(STALE).from_select(["claim_id"], sa_select(col(Claim.id))))
+        connection.execute(delete(PAIR))
+        connection.execute(delete(DUPLICATE))
         session.merge(LibraryMeta(key=_FORMAT_KEY, value=FINGERPRINT_FORMAT))
         session.flush()
     refresh_fingerprints(session, budget)
+    if budget is None:
+        session.commit()
+        open_token(session)
+
+
+def open_token(session: Session) -> str | None:
+    """Add a pending token if the fingerprint queue is empty (a library check's); the token.
+
+    Migration 0012's triggers delete every token when a claim is queued or deleted, so one
+    still there when ``store_results`` runs vouches that what the check read is current.
+    On PostgreSQL the exclusive lock waits out the changes under way: one whose trigger ran
+    before the token existed, and whose claim is not yet committed to the queue, would
+    otherwise leave the token standing.
+    """
+    lock_for_transaction(session.connection(), _MAP_LOCK)
+    connection = session.connection()
+    token = uuid.uuid4().hex
+    # Written first: on SQLite the write lock is taken before the queue is read.
+    connection.execute(insert(STATE).values(token=token, valid=False))
+    if connection.execute(sa_select(STALE.c.claim_id).limit(1)).first() is not None:
+        connection.execute(delete(STATE).where(STATE.c.token == token))
+        return None
+    return token
 
 
 def check_claims(session: Session, claim_ids: Sequence[int]) -> list[Problem]:
@@ -389,9 +528,9 @@ def check_library(
     for every claim.
     """
     connection = session.connection()
-    duplicates = library_duplicates(session)
     # Claims queued but not fingerprinted (a read-only library): looked up one by one.
     stale = _stale_ids(session)
+    duplicates = _library_map(session, stale, results)
     retracted = retractions(session)
     uncached = _retracted_claims(session, retracted)
     rendered = col(Claim.markdown).is_not(None) if format_is_current(session) else false()
@@ -455,8 +594,13 @@ def store_results(session: Session, rows: list[dict[str, Any]]) -> None:
     """Store the claims' own problems ``check_library`` found (its ``results``).
 
     Only where the claim's rendering is still the one they were found in (its digest):
-    a claim changed since is checked again next time.
+    a claim changed since is checked again next time. The duplicate map and the pairs'
+    verdicts it handed over are stored only if its token is still there (``open_token``).
     """
+    for entry in rows:
+        if "token" in entry:
+            _store_map(session, entry)
+    rows = [row for row in rows if "claim_id" in row]
     connection = session.connection()
     for start in range(0, len(rows), _WINDOW):
         window = rows[start : start + _WINDOW]
@@ -470,6 +614,38 @@ def store_results(session: Session, rows: list[dict[str, Any]]) -> None:
             ids = [row["claim_id"] for row in kept]
             connection.execute(delete(CHECK).where(CHECK.c.claim_id.in_(ids)))
             connection.execute(insert(CHECK), kept)
+
+
+def _store_map(session: Session, entry: dict[str, Any]) -> None:
+    connection = session.connection()
+    # One store (or keying of the queue) at a time: two checks may hand over the same pairs.
+    lock_for_transaction(connection, _INDEX_LOCK)
+    token = entry["token"]
+    vouched = connection.execute(update(STATE).where(STATE.c.token == token).values(valid=True))
+    if not vouched.rowcount:
+        return
+    connection.execute(delete(STATE).where(STATE.c.token != token))
+    connection.execute(delete(DUPLICATE))
+    duplicates: dict[int, Duplicate] = entry["duplicates"]
+    mapped = [
+        {"claim_id": c, "other": d.other, "exact": d.exact, "similarity": d.similarity}
+        for c, d in sorted(duplicates.items())
+    ]
+    pairs: list[dict[str, Any]] = entry["pairs"]
+    for start in range(0, len(mapped), _WINDOW):
+        connection.execute(insert(DUPLICATE), mapped[start : start + _WINDOW])
+    for start in range(0, len(pairs), _WINDOW):
+        window = pairs[start : start + _WINDOW]
+        lows = sorted({row["low_id"] for row in window})
+        there = {
+            (low, high)
+            for low, high in connection.execute(
+                sa_select(PAIR.c.low_id, PAIR.c.high_id).where(PAIR.c.low_id.in_(lows))
+            )
+        }
+        new = [row for row in window if (row["low_id"], row["high_id"]) not in there]
+        if new:
+            connection.execute(insert(PAIR), new)
 
 
 def existing_ids(session: Session, claim_ids: Sequence[int]) -> set[int]:
