@@ -16,6 +16,7 @@ from curator_tui.cards.words import (
     _fold_run,
     card_parts,
     claim_words,
+    distinct_words,
     fold,
     found_in,
     matches,
@@ -171,6 +172,30 @@ def test_typing_any_start_of_a_text_finds_it(text: str) -> None:
         typed = query_words(text[:end])
         if typed:
             assert matches(typed, stored), (text, end, typed, stored)
+
+
+@PROPERTIES
+@given(st.one_of(st.text(max_size=60), tricky, st.lists(tricky).map(" ".join)))
+def test_distinct_words_are_the_rule_s_words_once_each(text: str) -> None:
+    # distinct_words cuts UTF-8 bytes at ASCII separators: the same words as the rule.
+    assert distinct_words(text) == " ".join(dict.fromkeys(words(text)))
+
+
+def test_distinct_words_agree_with_the_rule_on_every_character() -> None:
+    """Each code point of the planes in use, alone, inside a word and between words."""
+    bad = []
+    for code in [*range(0x80, 0x30000), *range(0xE0000, 0xE0200)]:
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        char = chr(code)
+        for text in (char, f"Ab{char}c D-{char}", f"x{char * 3}y"):
+            if distinct_words(text) != " ".join(dict.fromkeys(words(text))):
+                bad.append(text)
+    long = "é" * 60 + "x" * 50
+    for text in ("x" * (MAX_WORD + 1), long, f"a {long} a", "a" * MAX_WORD + "é"):
+        if distinct_words(text) != " ".join(dict.fromkeys(words(text))):
+            bad.append(text)
+    assert not bad, [ascii(b) for b in bad[:10]]
 
 
 def test_every_character_folds_to_a_fixed_point() -> None:

@@ -22,16 +22,8 @@ from curator_tui.cards.citation import parse_citation
 from curator_tui.cards.doi import DOIError, find_dois, normalize_doi
 from curator_tui.cards.fast import read_export
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
+from curator_tui.cards.plain import is_title, plain_study_title, read_plain
 from curator_tui.cards.text import is_truncated
-
-_TITLES = {
-    s.MECHANISM,
-    s.MOST_PROBABLE,
-    s.ALTERNATIVE,
-    s.EVIDENCE,
-    s.CONTRIBUTIONS,
-    s.GOLD,
-}
 
 
 class CardParseError(ValueError):
@@ -62,10 +54,6 @@ class ParsedCard:
 
 def _shown(text: str) -> str:
     return repr(text if len(text) <= 50 else text[:47] + "...")
-
-
-def _is_title(text: str) -> bool:
-    return text in _TITLES or bool(s.COUNT_RE.match(text) or s.SYNTHESIS_RE.match(text))
 
 
 class _Reader:
@@ -106,7 +94,7 @@ class _Reader:
             return False
         if self.markdown:
             return block.kind in ("h1", "h2", "h3")
-        return _is_title(block.text)
+        return is_title(block.text)
 
     def expect(self, title: str, kind: Kind) -> Block:
         if self.at(title, kind):
@@ -122,7 +110,7 @@ class _Reader:
         if block is None:
             return ""
         if (self.markdown and block.kind == "p") or (
-            block.kind == "line" and not _is_title(block.text)
+            block.kind == "line" and not is_title(block.text)
         ):
             return self.take().text
         return ""
@@ -174,13 +162,7 @@ def _study(block: Block, stance: Stance, reader: _Reader) -> StudyRef:
         doi = normalize_doi(dois[0])
     except DOIError as exc:
         raise reader.error(str(exc), block) from None
-    if block.kind == "ul":
-        title = block.lead or ""
-    else:
-        # A plain study line is "Title. Citation. DOI 10.x/y": keep the part before the DOI.
-        head = block.text.split(dois[0], 1)[0] if dois[0] in block.text else block.text
-        title = head.rstrip(" .:;,").removesuffix("DOI").removesuffix("doi").rstrip(" .:;,(")
-        title = title.split(". ", 1)[0] if ". " in title else title
+    title = (block.lead or "") if block.kind == "ul" else plain_study_title(block.text, dois[0])
     return StudyRef(doi=doi, stance=stance, title=title)
 
 
@@ -262,7 +244,8 @@ def parse_card(
     """Parse one card; raises CardParseError naming ``source`` and the line.
 
     ``line_offset`` is the number of lines before this card in its file (card streams).
-    ``fast=False`` skips the fast reader of our own exports (tests compare the two).
+    ``fast=False`` skips the fast readers (cards/fast.py for our own exports, cards/plain.py
+    for the published plain text), which tests compare with the full reader.
     """
     text = _decode(data, source) if isinstance(data, bytes) else data.removeprefix("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -272,6 +255,12 @@ def parse_card(
     markdown = first.startswith("# ")
     if fast and markdown and (quick := _fast(text, source, line_offset)) is not None:
         return quick
+    if fast and not markdown and (plain := read_plain(text, line_offset)) is not None:
+        card = plain.card
+        cut = _truncation_warnings(card, source, plain.statement_line, plain.synthesis_line)
+        return ParsedCard(
+            card, tuple(cut), is_truncated(card.statement), study_lines=plain.study_lines
+        )
     try:
         blocks = markdown_blocks(text) if markdown else plain_blocks(text)
     except BlockError as exc:
@@ -288,7 +277,7 @@ def parse_card(
     head = reader.take()
     if markdown and head.kind != "h1":
         raise reader.error("expected the claim statement as a '# ' heading", head)
-    if not markdown and _is_title(head.text):
+    if not markdown and is_title(head.text):
         raise reader.error(f"expected the claim statement first, found {_shown(head.text)}", head)
     statement = head.text
     truncated = is_truncated(statement)

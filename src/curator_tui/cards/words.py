@@ -83,6 +83,39 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+# Bytes that are not ASCII letters or digits become spaces; UTF-8's bytes of non-ASCII
+# characters (>= 0x80) stay as they are.
+_ASCII_SEPARATORS = bytes(b if b >= 0x80 or chr(b).isalnum() else 0x20 for b in range(256))
+
+
+def _separated_run(run: re.Match[str]) -> str:
+    return _separated(run.group())
+
+
+@lru_cache(maxsize=4096)
+def _separated(run: str) -> str:
+    # A run of non-ASCII text folded, with everything that is no letter or digit a space
+    # (cached: the same few runs, "β", "’", "≥", recur in claim after claim).
+    return "".join(c if c.isalnum() else " " for c in _fold_run(run))
+
+
+def distinct_words(text: str) -> str:
+    """The distinct words of ``text`` in order, separated by single spaces.
+
+    The same as ``" ".join(dict.fromkeys(words(text)))`` (tests/test_words.py checks it),
+    computed in C for the most part: only runs of non-ASCII characters are folded and
+    split in Python; the rest is cut at its separators as UTF-8 bytes.
+    """
+    lowered = text.lower()
+    if not lowered.isascii():
+        lowered = _NON_ASCII.sub(_separated_run, lowered)
+    found = lowered.encode("utf-8").translate(_ASCII_SEPARATORS).split()
+    if found and max(map(len, found)) > MAX_WORD:
+        # A word longer than MAX_WORD (in bytes; perhaps not in characters): the rule's cut.
+        return " ".join(dict.fromkeys(words(text)))
+    return b" ".join(dict.fromkeys(found)).decode("utf-8")
+
+
 def query_words(typed: str) -> list[str]:
     """The distinct words of what was typed into the filter, in order."""
     return list(dict.fromkeys(words(typed)))
@@ -108,7 +141,7 @@ def claim_words(card: Card) -> str:
     """
     # One pass over all the parts: a line break is no letter or digit, and folding works
     # character by character, so the words of the joined texts are the words of each.
-    stored = " ".join(dict.fromkeys(words("\n".join(text for _, text in card_parts(card)))))
+    stored = distinct_words("\n".join(text for _, text in card_parts(card)))
     if len(stored) > MAX_TEXT:
         stored = stored[: MAX_TEXT + 1].rsplit(" ", 1)[0]
     return stored

@@ -169,7 +169,9 @@ def _worked_out(parsed: list[ParsedCard]) -> list[ParsedCard]:
 class _Parsed:
     """A card file read and parsed, not yet written."""
 
-    path: Path
+    # A string, not a Path: this crosses from the read-ahead process, and rebuilding a
+    # Path there costs as much as parsing the card (it is only ever shown).
+    path: str
     cards: list[ParsedCard]
     # A claims document's study fields that cards do not carry (claims_json.EXTRA_FIELDS).
     extras: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -198,9 +200,9 @@ def _prepare(path: Path | str) -> FileResult | _Parsed | _Records:
             document = claims_json.read_document(data, str(path))
         except CardParseError as exc:
             return FileResult(str(path), "failed", message=str(exc))
-        return _Parsed(path, _worked_out(document.cards), document.extras)
+        return _Parsed(str(path), _worked_out(document.cards), document.extras)
     try:
-        return _Parsed(path, _parse_all(path, data))
+        return _Parsed(str(path), _parse_all(path, data))
     except CardParseError as exc:
         return FileResult(str(path), "failed", message=str(exc))
 
@@ -215,7 +217,7 @@ def _shown_value(value: object) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
-def _disagreement_warning(path: Path, parsed: ParsedCard, found: StudyDisagreement) -> str:
+def _disagreement_warning(path: str, parsed: ParsedCard, found: StudyDisagreement) -> str:
     """``file:line: study DOI: ...``: which fields differ, and whose record was kept."""
     lines = parsed.study_lines
     line = lines[found.study] if found.study < len(lines) else 1
