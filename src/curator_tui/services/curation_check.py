@@ -475,6 +475,9 @@ def open_token(session: Session) -> str | None:
     """
     lock_for_transaction(session.connection(), _MAP_LOCK)
     connection = session.connection()
+    valid = connection.execute(sa_select(STATE.c.token).where(STATE.c.valid)).first()
+    if valid is not None:
+        return str(valid[0])  # the stored map is current: the check reads it
     token = uuid.uuid4().hex
     # Written first: on SQLite the write lock is taken before the queue is read.
     connection.execute(insert(STATE).values(token=token, valid=False))
