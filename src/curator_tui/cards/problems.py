@@ -16,7 +16,7 @@ import json
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -382,3 +382,25 @@ def decode_problems(claim_id: int, text: str) -> list[Problem]:
         Problem(claim_id, code, where, message, Target(part, mechanism, index))
         for code, where, message, part, mechanism, index in json.loads(text)
     ]
+
+
+def decode_many(stored: Iterable[tuple[int, str]]) -> dict[int, list[Problem]]:
+    """``decode_problems`` of many claims at once: claim id -> its problems.
+
+    One JSON parse for them all (a parse per claim was most of reading 100,000), and one
+    ``Target`` per distinct place.
+    """
+    pairs = list(stored)
+    if not pairs:
+        return {}
+    decoded = json.loads("[" + ",".join(text for _, text in pairs) + "]")
+    targets: dict[tuple[str, int | None, int | None], Target] = {}
+    found: dict[int, list[Problem]] = {}
+    for (claim_id, _), items in zip(pairs, decoded, strict=True):
+        problems = found[claim_id] = []
+        for code, where, message, part, mechanism, index in items:
+            target = targets.get((part, mechanism, index))
+            if target is None:
+                target = targets[(part, mechanism, index)] = Target(part, mechanism, index)
+            problems.append(Problem(claim_id, code, where, message, target))
+    return found

@@ -34,7 +34,6 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    false,
     func,
     insert,
     or_,
@@ -50,7 +49,7 @@ from curator_tui.cards.problems import (
     Problem,
     Target,
     check_card,
-    decode_problems,
+    decode_many,
     encode_problems,
     fingerprint,
     is_retraction,
@@ -363,7 +362,8 @@ def library_duplicates(
     )
     shingled = _Shingled(statements)
     found: dict[int, Duplicate] = {}
-    for (a, b), verdict in sorted(verdict_of.items()):
+    # In no particular order: _better keeps the same duplicate whatever the order.
+    for (a, b), verdict in verdict_of.items():
         if a not in statements or b not in statements:
             continue  # keys left by a claim deleted meanwhile
         if verdict is None:
@@ -536,28 +536,33 @@ def check_library(
     duplicates = _library_map(session, stale, results)
     retracted = retractions(session)
     uncached = _retracted_claims(session, retracted)
-    rendered = col(Claim.markdown).is_not(None) if format_is_current(session) else false()
+    # Results are stored only if found in a rendering of the current format.
+    current = format_is_current(session)
     last = 0
     while True:
-        rows = connection.execute(
-            sa_select(col(Claim.id), col(Claim.statement), rendered, CHECK.c.problems)
-            .outerjoin(CHECK, CHECK.c.claim_id == col(Claim.id))
-            .where(col(Claim.id) > last)
-            .order_by(col(Claim.id))
-            .limit(_WINDOW)
-        ).all()
+        # Ids and stored results only: a claim's row is read (its statement, whether it has
+        # a rendering) only where needed, as reading all 100,000 was a second of the check.
+        rows: list[Any] = list(
+            connection.execute(
+                sa_select(col(Claim.id), CHECK.c.problems)
+                .outerjoin(CHECK, CHECK.c.claim_id == col(Claim.id))
+                .where(col(Claim.id) > last)
+                .order_by(col(Claim.id))
+                .limit(_WINDOW)
+            )
+        )
         if not rows:
             return
         last = rows[-1][0]
-        found = {
-            claim_id: decode_problems(claim_id, stored)
-            for claim_id, _, _, stored in rows
+        found = decode_many(
+            (claim_id, stored)
+            for claim_id, stored in rows
             if stored is not None and claim_id not in uncached
-        }
+        )
         todo = [row[0] for row in rows if row[0] not in found]
         digests = (
-            _digests(session, [r[0] for r in rows if r[2] and r[0] in set(todo) - uncached])
-            if results is not None and todo
+            _digests(session, [claim_id for claim_id in todo if claim_id not in uncached])
+            if results is not None and todo and current
             else {}
         )
         for claim_id, card in iter_cards(session, todo) if todo else ():
@@ -570,13 +575,16 @@ def check_library(
                         "problems": encode_problems(found[claim_id]),
                     }
                 )
-        for claim_id, statement, *_ in rows:
+        queued = _statements(session, [r[0] for r in rows if r[0] in stale]) if stale else {}
+        for claim_id, _ in rows:
             yield from found.get(claim_id, ())
-            duplicate = (
-                find_duplicates(session, claim_id, statement)
-                if claim_id in stale
-                else duplicates.get(claim_id)
-            )
+            if claim_id in stale:
+                statement = queued.get(claim_id)
+                duplicate = (
+                    None if statement is None else find_duplicates(session, claim_id, statement)
+                )
+            else:
+                duplicate = duplicates.get(claim_id)
             if duplicate is not None:
                 yield duplicate.problem(claim_id)
 
