@@ -171,6 +171,9 @@ REVISION_0001 = HEAD_TABLES - {
     "claim_fingerprint",
     "claim_fingerprint_stale",
     "claim_check",
+    "claim_pair",
+    "claim_duplicate",
+    "claim_duplicate_state",
 }
 
 
