@@ -11,6 +11,13 @@ when the claim is added or its statement changes, however it changes (the servic
 import, plain SQL), and drop its keys when it is deleted. ``refresh_fingerprints`` stores
 the keys of the queued claims; every check runs it first, in its own short transaction
 (on a read-only library the queued claims are fingerprinted in memory instead).
+
+A check of the whole library compares the claims sharing a key (~99,000 pairs at 100,000
+generated claims, whose statements share templates). Migration 0012 keeps what it found:
+each pair's verdict (``claim_pair``, dropped with a claim's keys when it is queued), and
+the library's duplicate map (``claim_duplicate``), read instead of comparing anything while
+a token no change has deleted vouches for it (``open_token``, ``store_results``). After an
+edit the map is found again from the candidate pairs, only the edited claims' compared.
 """
 
 from __future__ import annotations
@@ -527,8 +534,9 @@ def check_library(
     0009's triggers delete a claim's row whenever its stored rendering changes), else found
     again; given ``results``, those are added to it for ``store_results``, which stores
     them in a transaction of its own (a read that turns into a write fails on SQLite when
-    another connection wrote meanwhile). Retracted studies and duplicates are looked up
-    for every claim.
+    another connection wrote meanwhile). Retracted studies are looked up for every claim;
+    duplicates come from the stored map while it is current (else found again, and added
+    to ``results`` too, for ``store_results``).
     """
     connection = session.connection()
     # Claims queued but not fingerprinted (a read-only library): looked up one by one.
