@@ -7,9 +7,13 @@ prefix (CARD_FORMAT.md).
 
 from __future__ import annotations
 
-import pytest
+from urllib.parse import quote
 
-from curator_tui.cards.doi import DOIError, find_dois, normalize_doi
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from curator_tui.cards.doi import DOIError, doi_url, find_dois, normalize_doi
 
 SEED_DOI = "10.1080/02640414.2024.2321021"
 LANCET = "10.1016/s0140-6736(20)30183-5"
@@ -153,3 +157,10 @@ def test_unicode_punctuation_after_a_doi(text: str) -> None:
 @pytest.mark.parametrize("pasted", [f"{SEED_DOI}”", f"{SEED_DOI}’", f"{SEED_DOI}…"])
 def test_normalize_drops_unicode_punctuation(pasted: str) -> None:
     assert normalize_doi(pasted) == SEED_DOI
+
+
+@given(st.text(max_size=30))
+def test_doi_url_is_the_percent_encoded_doi(suffix: str) -> None:
+    # doi_url leaves a DOI of URL-safe characters as it is: the same as quoting it.
+    for doi in (f"10.1234/{suffix}", f"10.1234/{suffix.lower()}-a_b.c~d/e"):
+        assert doi_url(doi) == "https://doi.org/" + quote(doi, safe="/")

@@ -95,7 +95,8 @@ def test_sigkill_during_a_large_import_at_observed_points(tmp_path: Path) -> Non
         assert process.returncode == -signal.SIGKILL
         kills += 1
         check_library(library, reported)
-    # A run commits at most a batch (250 files) before its first line: at least 22 runs.
+    # A run commits at most its first batch (250 files) before its first line: at least 22
+    # runs.
     assert kills >= 15, kills
     # The next run just works and completes what the killed ones left.
     done = subprocess.run(

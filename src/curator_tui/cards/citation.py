@@ -182,6 +182,10 @@ def parse_citation(raw: str) -> Citation:
 
 
 def _forms(study: StudyRef, line_start: bool) -> tuple[str, str]:
+    if study.year is None and not (
+        study.authors or study.journal or study.volume or study.issue or study.pages or study.pmid
+    ):
+        return "", ""  # no citation (Citation.present() would be empty), quickly
     citation = Citation.of(study)
     if not citation.present():
         return "", ""

@@ -53,6 +53,12 @@ def find_dois(text: str) -> list[str]:
     return list(seen)
 
 
+# What quote(doi, safe="/") leaves as it is: most DOIs are only that.
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~/-]*")
+
+
 def doi_url(doi: str) -> str:
     """The resolver link for a normalised DOI (percent-encoded: parentheses stay in the link)."""
+    if _URL_SAFE.fullmatch(doi):
+        return "https://doi.org/" + doi
     return "https://doi.org/" + quote(doi, safe="/")

@@ -197,9 +197,11 @@ def decode_card_file(data: bytes, source: str) -> str:
 
 def split_cards(text: str) -> list[tuple[int, str]]:
     """A Markdown stream of several cards, cut at each ``# `` heading: (first line, text)."""
+    if not text.lstrip().startswith("# "):
+        return [(0, text)]
     lines = text.split("\n")
     starts = [i for i, line in enumerate(lines) if line.startswith("# ")]
-    if len(starts) <= 1 or not text.lstrip().startswith("# "):
+    if len(starts) <= 1:
         return [(0, text)]
     bounds = [*starts, len(lines)]
     return [(bounds[i], "\n".join(lines[bounds[i] : bounds[i + 1]])) for i in range(len(starts))]
@@ -249,10 +251,12 @@ def parse_card(
     """
     text = _decode(data, source) if isinstance(data, bytes) else data.removeprefix("\ufeff")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    first = next((ln for ln in text.split("\n") if ln.strip()), "")
-    if not first:
+    # The first line that is not blank starts where the line of the first non-blank
+    # character starts (found without splitting the whole text).
+    blank = len(text) - len(text.lstrip())
+    if blank == len(text):
         raise CardParseError(source, 1 + line_offset, "the file is empty")
-    markdown = first.startswith("# ")
+    markdown = text.startswith("# ", text.rfind("\n", 0, blank) + 1)
     if fast and markdown and (quick := _fast(text, source, line_offset)) is not None:
         return quick
     if fast and not markdown and (plain := read_plain(text, line_offset)) is not None:

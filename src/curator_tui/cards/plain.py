@@ -13,6 +13,7 @@ readers give the same card, warnings and lines for every card this one reads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from curator_tui.cards import sections as s
@@ -56,7 +57,7 @@ class _Declined(Exception):
     """Not for this reader: the full reader takes the card."""
 
 
-def _lines(text: str, line_offset: int) -> tuple[list[str], list[int]]:
+def _lines(text: str, line_offset: int) -> tuple[list[str], Sequence[int]]:
     """The non-blank lines, cleaned, and their numbers (raises _Declined)."""
     raw = text.split("\n")
     if len(text) > MAX_LINE and max(map(len, raw)) > MAX_LINE:
@@ -65,17 +66,15 @@ def _lines(text: str, line_offset: int) -> tuple[list[str], list[int]]:
     # but for its outer spaces: each line is then cleaned by strip(" ").
     if "  " in text or not "".join(raw).isprintable():
         raise _Declined
-    texts: list[str] = []
-    numbers: list[int] = []
-    for number, line in enumerate(raw, 1 + line_offset):
-        if line := line.strip(" "):
-            texts.append(line)
-            numbers.append(number)
-    return texts, numbers
+    texts = [line.strip(" ") for line in raw]
+    if "" not in texts:
+        return texts, range(1 + line_offset, len(texts) + 1 + line_offset)
+    numbers = [number for number, line in enumerate(texts, 1 + line_offset) if line]
+    return [line for line in texts if line], numbers
 
 
 def _studies(
-    listed: list[str], numbers: list[int], stance: Stance, into: dict[str, tuple[StudyRef, int]]
+    listed: list[str], numbers: Sequence[int], stance: Stance, into: dict[str, tuple[StudyRef, int]]
 ) -> None:
     for text, number in zip(listed, numbers, strict=True):
         dois = find_dois(text)
@@ -93,7 +92,7 @@ def _studies(
         )
 
 
-def _read(texts: list[str], numbers: list[int]) -> PlainRead:
+def _read(texts: list[str], numbers: Sequence[int]) -> PlainRead:
     end = len(texts)
     if end < 3 or is_title(texts[0]) or texts[1] != s.MECHANISM:
         raise _Declined

@@ -388,6 +388,11 @@ class Importer:
     batch is rolled back and its files are written again one by one, so only the bad file
     fails. A file is reported (``on_result``) only once its transaction has committed, so
     whatever was reported imported survives a crash.
+
+    The first batch that writes claims holds at most ``first`` files (and waits at most
+    ``seconds``), so the first new claims are reported soon; each later one may hold twice
+    as many, up to ``batch`` (and wait twice as long): with thousands of files, fewer
+    commits and fewer full-text index segments to merge save about a tenth of the writing.
     """
 
     def __init__(
@@ -396,7 +401,8 @@ class Importer:
         *,
         replace: bool = False,
         on_result: Callable[[FileResult], None] | None = None,
-        batch: int = 250,
+        batch: int = 1000,
+        first: int = 250,
         seconds: float = 0.5,
         update: bool = False,
         dry_run: bool = False,
@@ -407,7 +413,9 @@ class Importer:
         self.dry_run = dry_run
         self.on_result = on_result
         self.batch = batch
+        self._limit = min(first, batch)
         self.seconds = seconds
+        self._wait = seconds
         self.results: list[FileResult] = []
         self._pending: list[FileResult | _Parsed] = []
         self._started = 0.0
@@ -434,7 +442,7 @@ class Importer:
         if not self._pending:
             self._started = time.monotonic()
         self._pending.append(item)
-        if len(self._pending) >= self.batch or time.monotonic() - self._started >= self.seconds:
+        if len(self._pending) >= self._limit or time.monotonic() - self._started >= self._wait:
             self.flush()
 
     def flush(self) -> None:
@@ -453,6 +461,9 @@ class Importer:
             stored = {id(item): _store_alone(self.engine, item, self.replace) for item in parsed}
         for entry in pending:
             self._report(entry if isinstance(entry, FileResult) else stored[id(entry)])
+        written = any(r.status in ("imported", "replaced") for r in stored.values())
+        if written and self._limit < self.batch:
+            self._limit, self._wait = min(self._limit * 2, self.batch), self._wait * 2
 
     def _report(self, result: FileResult) -> None:
         self.results.append(result)
