@@ -251,3 +251,18 @@ def test_a_token_waits_for_an_edit_under_way(pg_server: PgServer) -> None:
     finally:
         engine.dispose()
         pg_server.drop_database(name)
+
+
+def test_checks_without_a_change_share_one_token(any_library: Engine) -> None:
+    first = _add(any_library, SLEEP)
+    second = _add(any_library, SLEEP)
+    for _ in range(3):  # `curator check ID` prepares too, and stores no map
+        with session_scope(any_library) as session:
+            curation_check.prepare(session, writable=True)
+    assert len(_checked_twice(any_library)) == 2
+    with any_library.connect() as connection:
+        tokens = connection.execute(text("SELECT count(*) FROM claim_duplicate_state")).scalar()
+    assert tokens == 1
+    with session_scope(any_library) as session:
+        assert [p.claim for p in curation_check.check_claims(session, [first])] == [first]
+    assert second

@@ -482,9 +482,11 @@ def open_token(session: Session) -> str | None:
     """
     lock_for_transaction(session.connection(), _MAP_LOCK)
     connection = session.connection()
-    valid = connection.execute(sa_select(STATE.c.token).where(STATE.c.valid)).first()
-    if valid is not None:
-        return str(valid[0])  # the stored map is current: the check reads it
+    # A token still there vouches for every read since it was added: shared, not added
+    # again (a check of some claims by id, which stores no map, adds none either then).
+    standing = connection.execute(sa_select(STATE.c.token).order_by(STATE.c.valid)).first()
+    if standing is not None:
+        return str(standing[0])
     token = uuid.uuid4().hex
     # Written first: on SQLite the write lock is taken before the queue is read.
     connection.execute(insert(STATE).values(token=token, valid=False))
