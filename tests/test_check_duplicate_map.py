@@ -264,5 +264,7 @@ def test_checks_without_a_change_share_one_token(any_library: Engine) -> None:
         tokens = connection.execute(text("SELECT count(*) FROM claim_duplicate_state")).scalar()
     assert tokens == 1
     with session_scope(any_library) as session:
-        assert [p.claim for p in curation_check.check_claims(session, [first])] == [first]
-    assert second
+        found = curation_check.check_claims(session, [first])
+    assert [(p.claim, p.message) for p in found] == [
+        (first, f"the same statement as claim {second}")
+    ]
