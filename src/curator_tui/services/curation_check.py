@@ -476,11 +476,13 @@ def open_token(session: Session) -> str | None:
 
     Migration 0012's triggers delete every token when a claim is queued or deleted, so one
     still there when ``store_results`` runs vouches that what the check read is current.
-    On PostgreSQL the exclusive lock waits out the changes under way: one whose trigger ran
-    before the token existed, and whose claim is not yet committed to the queue, would
-    otherwise leave the token standing.
+    On PostgreSQL none is added while a change is under way (the triggers hold the lock
+    shared until they commit): one whose trigger ran before the token existed, and whose
+    claim is not yet committed to the queue, would leave the token standing. The check
+    does not wait for it (an import may take minutes): it stores no map this time.
     """
-    lock_for_transaction(session.connection(), _MAP_LOCK)
+    if not lock_for_transaction(session.connection(), _MAP_LOCK, wait=False):
+        return None
     connection = session.connection()
     # A token still there vouches for every read since it was added: shared, not added
     # again (a check of some claims by id, which stores no map, adds none either then).
