@@ -24,7 +24,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import Integer, and_, bindparam, column, false, literal, or_, text, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    column,
+    false,
+    func,
+    literal,
+    or_,
+    text,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -220,6 +231,24 @@ SHORT_WORD = 2
 
 class TsvectorSearch(_Search):
     """Prefix match of every word through PostgreSQL's GIN indexes on the stored words."""
+
+    def count(self, session: Session, words: str) -> int | None:
+        """Counted through the indexes, never by reading every claim's vectors.
+
+        When nearly every claim matches (one typed letter), the planner prices a sequential
+        scan below the index; but a claim's vectors are kept out of its row (migration
+        0013), and that scan fetches each one: 0.7 s for "c" at 100,000 claims, against
+        39 ms through the index. The setting lasts for this count only.
+        """
+        if not query_words(words):
+            return 0
+        connection = session.connection()
+        counting = self.restrict(sa_select(func.count(col(Claim.id))), words)
+        connection.execute(text("SET LOCAL enable_seqscan = off"))
+        counted = int(connection.execute(counting).scalar_one())
+        # Back to the session's setting (a failed count rolls back, and the SET with it).
+        connection.execute(text("RESET enable_seqscan"))
+        return counted
 
     def restrict(self, query: Any, words: str) -> Any:
         """The query, filtered by ``@@`` on the indexed columns."""

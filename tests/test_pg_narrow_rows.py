@@ -1,0 +1,83 @@
+"""PostgreSQL keeps a claim's long texts out of its row (migration 0013), and the filter's
+count goes through the indexes without leaving the session's planner settings changed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, text
+from sqlmodel import col, select
+
+from curator_tui.db import open_library, session_scope
+from curator_tui.generate import populate
+from curator_tui.models import Claim
+from curator_tui.services.claims import count_claims
+from curator_tui.services.search import LikeSearch
+
+pytestmark = pytest.mark.postgresql
+
+
+@pytest.fixture
+def database(libraries: Any) -> Iterator[str]:
+    url = libraries.target("postgresql")
+    yield url
+    libraries.drop(url)
+
+
+def _pages(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("ANALYZE claim"))
+            return int(
+                connection.execute(
+                    text("SELECT relpages FROM pg_class WHERE relname = 'claim'")
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+def test_an_upgraded_library_gets_narrow_claim_rows(database: str) -> None:
+    engine = open_library(database)
+    populate(engine, 400, seed=3)
+    engine.dispose()
+    narrow = _pages(database)
+    # The library as 0012 left it: the rows as wide as PostgreSQL's default makes them.
+    plain = create_engine(database, isolation_level="AUTOCOMMIT")
+    with plain.connect() as connection:
+        connection.execute(text("ALTER TABLE claim RESET (toast_tuple_target)"))
+        connection.execute(text("VACUUM FULL claim"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '0012'"))
+    plain.dispose()
+    wide = _pages(database)
+    assert wide > 2 * narrow, (wide, narrow)
+
+    open_library(database).dispose()  # upgrades to 0013
+
+    # As narrow as a library made at 0013 (narrower: the rewrite leaves no dead rows).
+    assert _pages(database) <= narrow
+    plain = create_engine(database)
+    with plain.connect() as connection:
+        options = connection.execute(
+            text("SELECT reloptions FROM pg_class WHERE relname = 'claim'")
+        ).scalar_one()
+    plain.dispose()
+    assert "toast_tuple_target=128" in options
+
+
+def test_the_count_is_the_rules_and_leaves_sequential_scans_on(database: str) -> None:
+    engine = open_library(database)
+    populate(engine, 300, seed=5)
+    with session_scope(engine) as session:
+        for words in ("c", "cr", "cre", "c sl", "insulin r"):
+            counted = count_claims(session, words)
+            assert counted > 0, words
+            # The same rule by LIKE over the stored words: any database's way.
+            like = LikeSearch(session).restrict(select(func.count(col(Claim.id))), words)
+            assert counted == session.exec(like).one(), words
+            shown = session.connection().execute(text("SHOW enable_seqscan")).scalar_one()
+            assert shown == "on", words
+    engine.dispose()
