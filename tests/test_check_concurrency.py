@@ -40,7 +40,8 @@ def keying_at_once(engine: Engine) -> None:
     assert queued == 30
 
     first = Session(engine)
-    curation_check.prepare(first, writable=True)  # keys every claim, not committed yet
+    # As `curator check` keys every claim before it commits them (its prepare).
+    assert curation_check.key_queue(first)  # not committed yet
     finished = threading.Event()
 
     def app_check() -> None:

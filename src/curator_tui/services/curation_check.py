@@ -442,19 +442,29 @@ _MAP_LOCK = 0x64757073
 def prepare(session: Session, *, writable: bool, budget: int | None = None) -> None:
     """Bring the fingerprint index up to date (a writable library only); commit it apart.
 
-    Keys made by another version of ``fingerprint`` (FINGERPRINT_FORMAT) are made again.
     ``budget``: store at most about that many claims' keys (see refresh_fingerprints).
-    Without one (a library check), the keys are committed, then a token is added for the
-    check to store its duplicate map under (``open_token``), in the caller's transaction.
+    Without one (a library check), the keys are committed (``key_queue``), then a token is
+    added for the check to store its duplicate map under (``open_token``), in the caller's
+    transaction.
     """
     if not writable:
         return
+    if key_queue(session, budget) and budget is None:
+        session.commit()
+        open_token(session)
+
+
+def key_queue(session: Session, budget: int | None = None) -> bool:
+    """Store the queued claims' keys, in the caller's transaction; False if another does.
+
+    Keys made by another version of ``fingerprint`` (FINGERPRINT_FORMAT) are made again.
+    """
     # One session at a time keys the queue (PostgreSQL): two app workers, or an app and
     # `curator check`, would take the same claims and store their keys twice (a unique
     # violation that failed the app's worker at start on a freshly copied library). A
     # budgeted run (the app's) does not wait: the session that holds the lock is doing it.
     if not lock_for_transaction(session.connection(), _INDEX_LOCK, wait=budget is None):
-        return
+        return False
     meta = session.get(LibraryMeta, _FORMAT_KEY)
     if meta is None or meta.value != FINGERPRINT_FORMAT:
         connection = session.connection()
@@ -466,9 +476,7 @@ def prepare(session: Session, *, writable: bool, budget: int | None = None) -> N
         session.merge(LibraryMeta(key=_FORMAT_KEY, value=FINGERPRINT_FORMAT))
         session.flush()
     refresh_fingerprints(session, budget)
-    if budget is None:
-        session.commit()
-        open_token(session)
+    return True
 
 
 def open_token(session: Session) -> str | None:
