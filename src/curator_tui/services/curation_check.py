@@ -115,7 +115,9 @@ STATE = Table(
 )
 
 _WINDOW = 1000
-# Bump whenever cards.problems.fingerprint's keys change: libraries then make theirs again.
+# Bump whenever cards.problems.fingerprint's keys change, or how two statements are
+# compared (_compare, _Shingled.may_be_near, NEAR, WORDS): libraries then make their keys
+# again and drop their stored pair verdicts and duplicate map (migration 0012).
 FINGERPRINT_FORMAT = "2"
 _FORMAT_KEY = "fingerprint_format"
 # A lookup reads at most this many claims sharing a key, the most-shared first.
