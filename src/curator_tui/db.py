@@ -137,6 +137,11 @@ def _postgres_session(dbapi_connection: Any, _record: Any) -> None:
     autocommit = dbapi_connection.autocommit
     dbapi_connection.autocommit = True
     dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    # psycopg prepares a query run five times; the server then plans it once for any
+    # parameters. For the filter that plan cannot know how many claims a typed word
+    # matches: after a few dozen keystrokes each took 0.3-1.3 s at 100,000 claims,
+    # against 20-60 ms planned for the word at hand. Planning costs ~1 ms.
+    dbapi_connection.execute("SET plan_cache_mode = force_custom_plan")
     dbapi_connection.autocommit = autocommit
 
 

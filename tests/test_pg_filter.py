@@ -1,5 +1,5 @@
-"""PostgreSQL keeps a claim's long texts out of its row (migration 0013), and the filter's
-count goes through the indexes without leaving the session's planner settings changed."""
+"""PostgreSQL's filter at scale: a claim's long texts kept out of its row (migration 0013), the
+count through the indexes, and each keystroke's query planned for the words typed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from curator_tui.db import open_library, session_scope
 from curator_tui.generate import populate
 from curator_tui.models import Claim
-from curator_tui.services.claims import count_claims
+from curator_tui.services.claims import count_claims, list_claims
 from curator_tui.services.search import LikeSearch
 
 pytestmark = pytest.mark.postgresql
@@ -81,3 +81,26 @@ def test_the_count_is_the_rules_and_leaves_sequential_scans_on(database: str) ->
             shown = session.connection().execute(text("SHOW enable_seqscan")).scalar_one()
             assert shown == "on", words
     engine.dispose()
+
+
+def test_a_filter_run_many_times_is_planned_for_its_words_each_time(database: str) -> None:
+    # psycopg prepares a query after five runs, and the server would then plan it once for
+    # any words: the same connection typing many keystrokes got plans made for no word.
+    engine = open_library(database)
+    populate(engine, 300, seed=7)
+    with session_scope(engine) as session:
+        for _ in range(4):
+            for words in ("c", "cr", "older", "o", "insulin"):
+                counted = count_claims(session, words)
+                list_claims(session, words, "statement", 0, 50, matches=counted, found_in=False)
+        plans = session.connection().execute(
+            # A query without parameters has one plan anyway.
+            text(
+                "SELECT sum(custom_plans), sum(generic_plans) FROM pg_prepared_statements"
+                " WHERE cardinality(parameter_types) > 0"
+            )
+        )
+        custom, generic = plans.one()
+    engine.dispose()
+    assert custom > 0  # the queries were prepared: what this test is about happened
+    assert generic == 0
