@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sqlite3
 import sys
@@ -79,18 +80,29 @@ def main(argv: list[str] | None = None) -> int:
         markdown_dir, plain_dir = work / "markdown", work / "plain"
         target = work / "imported.db"
 
+        cpu: dict[str, list[float]] = {"export": [], "import": []}
+
+        def cpu_of(name: str, measure: Run, before: resource.struct_rusage) -> Run:
+            """Note the CPU seconds (user + system) the command and its children used."""
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            cpu[name].append(used)
+            return measure
+
         def export() -> Run:
             shutil.rmtree(markdown_dir, ignore_errors=True)
             settle_disk()
             cmd = [CURATOR, "--db", str(source), "export", "--all", "--out", str(markdown_dir)]
-            return run([*cmd, "--quiet"], env=env)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return cpu_of("export", run([*cmd, "--quiet"], env=env), before)
 
         def import_plain() -> Run:
             for leftover in work.glob("imported.db*"):
                 leftover.unlink()
             settle_disk()
             cmd = [CURATOR, "--db", str(target), "import", "--quiet", str(plain_dir)]
-            return run(cmd, env=env)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return cpu_of("import", run(cmd, env=env), before)
 
         export()
         if not plain_dir.exists():
@@ -111,6 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         log(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
         log(f"export --all --out runs: {[round(r.wall, 2) for r in exports]} s")
         log(f"import (plain text) runs: {[round(r.wall, 2) for r in imports]} s")
+        # The timed runs only (the last ones: the first were untimed warm-ups).
+        timed = {name: [round(c, 2) for c in cpu[name][-len(exports) :]] for name in cpu}
+        log(
+            f"CPU (user + system, children included): {timed['export']} s export, "
+            f"{timed['import']} s import"
+        )
         log(
             f"peak RSS: export {max(r.maxrss_mb for r in exports):.0f} MB, "
             f"import {max(r.maxrss_mb for r in imports):.0f} MB"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,10 +15,10 @@ from curator_tui.cards.model import Card, Mechanism, Stance, StudyRef
 from curator_tui.cards.render import render_markdown
 from curator_tui.db import BULK_INSERT_TRIGGERS, open_library, session_scope
 from curator_tui.generate import generate_cards
+from curator_tui.readahead import map_ahead
 from curator_tui.services.cards import create_from_card, create_many
 from curator_tui.services.claims import create_claim
 from curator_tui.services.importing import _prepare, _prepare_many
-from curator_tui.services.readahead import map_ahead
 from curator_tui.services.rendered import iter_markdown
 
 
@@ -123,3 +125,23 @@ def test_create_from_card_still_works_alone(tmp_path: Path) -> None:
         assert {i: md for i, _, md in iter_markdown(session, [claim_id])}[
             claim_id
         ] == render_markdown(card)
+
+
+def test_a_read_ahead_worker_loads_no_database_code(tmp_path: Path) -> None:
+    # A worker that imported the services (SQLAlchemy, the tables) would start ~0.5 s later.
+    card = tmp_path / "card.md"
+    card.write_text(render_markdown(next(iter(generate_cards(1, seed=5)))), encoding="utf-8")
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from curator_tui.readahead import map_ahead\n"
+        "from readahead_probe import loaded\n"
+        "print(list(map_ahead(loaded, [sys.argv[2]] * 4, chunk=1, local=1, parallel_from=0)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(Path(__file__).parent), str(card)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # The first chunk ran in this process; the others in the worker, with nothing heavy.
+    assert done.stdout.strip() == str([[]] * 4), done.stdout
