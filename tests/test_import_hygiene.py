@@ -73,6 +73,8 @@ NOT_FOR_EXPORT = (
     "curator_tui.services.edits",  # loaded by a parser listing study fields
     "curator_tui.cards.render",  # loaded by the stored-rendering hook, needed only to render
     "curator_tui.services.cards",
+    "curator_tui.services.history",  # loaded to name the author (authors.py now)
+    "curator_tui.ui",
 )
 
 

@@ -45,7 +45,7 @@ def resolve_author(config: Config, environ: Mapping[str, str] | None = None) -> 
         return config.author
     if chosen := env.get(AUTHOR_ENV, "").strip():
         return chosen
-    from curator_tui.services.history import login_name
+    from curator_tui.authors import login_name
 
     return login_name()
 

@@ -90,7 +90,7 @@ def author() -> str:
 
 def with_author(engine: Engine, name: str) -> Engine:
     """The engine, recording ``name`` as the author of every change made through it."""
-    from curator_tui.services.history import with_author as attach
+    from curator_tui.authors import with_author as attach
 
     return attach(engine, name)
 

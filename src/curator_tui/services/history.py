@@ -15,7 +15,6 @@ anything else records the login name.
 from __future__ import annotations
 
 import difflib
-import getpass
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,14 +22,14 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert
 from sqlalchemy import select as sa_select
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from curator_tui.authors import author_of
+from curator_tui.authors import with_author as with_author  # the history's API too
 from curator_tui.delta import apply_to_tokens, pack_delta, pack_full, tokens_of, unpack_full
 from curator_tui.models import ClaimRevision, utcnow
 from curator_tui.services.errors import NotFound
 
-AUTHOR_OPTION = "curator_author"
 NOTES_KEY = "curator_history_notes"
 KEYFRAME = 32
 
@@ -57,25 +56,6 @@ class RevisionInfo:
             "summary": self.summary,
             "kind": self.kind,
         }
-
-
-def with_author(engine: Engine, author: str) -> Engine:
-    """The same library, recording ``author`` for every change made through it."""
-    return engine.execution_options(**{AUTHOR_OPTION: author})
-
-
-def login_name() -> str:
-    """The user's login name, or "unknown" where the system has none."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "unknown"
-
-
-def author_of(session: Session) -> str:
-    """Who the changes of this session are recorded as."""
-    author = session.connection().get_execution_options().get(AUTHOR_OPTION)
-    return str(author) if author else login_name()
 
 
 def next_claim_id(connection: Any) -> int:
