@@ -68,7 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="app starts per library (5)")
     parser.add_argument("--keystrokes", type=int, default=50)
     parser.add_argument("--workdir", type=Path, help="build there (reused by later runs)")
+    parser.add_argument(
+        "--url",
+        help="a PostgreSQL library already copied from --library (skips the server and copy)",
+    )
     args = parser.parse_args(argv)
+    if args.url and not args.library:
+        parser.error("--url needs the --library it was copied from")
 
     compile_sources()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="curator-pgapp-"))
@@ -81,15 +87,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     env["CURATOR_CONFIG"] = str(workdir / "no-config.toml")
     env["TEXTUAL_ANIMATIONS"] = "none"
     env.pop("CURATOR_DB", None)
-    log("starting the PostgreSQL server ...")
-    server = PgServer.start()
+    server = None
     rows: list[tuple[str, float, str, float, float]] = []
     try:
-        url = server.url(Databases(server).fresh("bench_app"))
-        log("curator copy → PostgreSQL ...")
-        copied = run([CURATOR, "copy", "--quiet", str(library), url], env=env)
-        log(f"  {copied.wall:.1f} s")
-        server.execute("VACUUM ANALYZE", "bench_app")
+        if args.url:
+            url = args.url
+        else:
+            log("starting the PostgreSQL server ...")
+            server = PgServer.start()
+            url = server.url(Databases(server).fresh("bench_app"))
+            log("curator copy → PostgreSQL ...")
+            copied = run([CURATOR, "copy", "--quiet", str(library), url], env=env)
+            log(f"  {copied.wall:.1f} s")
+            server.execute("VACUUM ANALYZE", "bench_app")
 
         floor_cmd = [PYTHON, "-c", "import textual.app, sqlmodel"]
         run(floor_cmd)  # warm-up, as bench.py does
@@ -145,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     return report(rows)  # pg_copy's table: the same columns and exit status
