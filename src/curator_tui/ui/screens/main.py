@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -63,6 +63,19 @@ from curator_tui.ui.widgets.mechanisms import MechanismEditor
 from curator_tui.ui.widgets.preview import Preview
 from curator_tui.ui.widgets.problems import ProblemList
 
+# Each pane's tab label, and the shorter one for a narrow terminal: at 80 columns the
+# panes are 55 wide and the full labels need 77 ("7 Problems" was off the tab bar).
+TAB_LABELS = {
+    "claim": ("1 Claim", "1 Claim"),
+    "mechanisms": ("2 Mechanisms", "2 Mech"),
+    "evidence": ("3 Evidence", "3 Evid"),
+    "gold": ("4 Gold", "4 Gold"),
+    "preview": ("5 Preview", "5 Prev"),
+    "history": ("6 History", "6 Hist"),
+    "problems": ("7 Problems", "7 Prob"),
+}
+FULL_TABS_WIDTH = sum(len(full) + 2 for full, _ in TAB_LABELS.values())  # padding 0 1
+
 
 class MainScreen(TransferActions):
     """Browse and edit the library."""
@@ -85,6 +98,17 @@ class MainScreen(TransferActions):
 
     # --- layout ----------------------------------------------------------------------
 
+    def on_resize(self, _event: events.Resize) -> None:
+        self.call_after_refresh(self._fit_tabs)
+
+    def _fit_tabs(self) -> None:
+        """Shorter tab labels, closer together, where the full ones do not fit."""
+        tabs = self.query_one(TabbedContent)
+        compact = tabs.size.width < FULL_TABS_WIDTH
+        tabs.set_class(compact, "-compact")
+        for pane_id, (full, short) in TAB_LABELS.items():
+            tabs.get_tab(pane_id).label = short if compact else full
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="body"):
@@ -93,20 +117,20 @@ class MainScreen(TransferActions):
                 yield ClaimList(id="claims")
                 yield ProgressBar(id="progress", show_eta=False)
             with TabbedContent(id="tabs", initial="mechanisms"):
-                with TabPane("1 Claim", id="claim"):
+                with TabPane(TAB_LABELS["claim"][0], id="claim"):
                     yield ClaimEditor(id="claim-editor")
-                with TabPane("2 Mechanisms", id="mechanisms"):
+                with TabPane(TAB_LABELS["mechanisms"][0], id="mechanisms"):
                     yield MechanismEditor(id="mechanism-editor")
-                with TabPane("3 Evidence", id="evidence"):
+                with TabPane(TAB_LABELS["evidence"][0], id="evidence"):
                     yield EvidenceList(Stance.SUPPORTING, id="supporting")
                     yield EvidenceList(Stance.CONTRADICTING, id="contradicting")
-                with TabPane("4 Gold", id="gold"):
+                with TabPane(TAB_LABELS["gold"][0], id="gold"):
                     yield GoldList(id="gold-list")
-                with TabPane("5 Preview", id="preview"):
+                with TabPane(TAB_LABELS["preview"][0], id="preview"):
                     yield Preview(id="preview-pane")
-                with TabPane("6 History", id="history"):
+                with TabPane(TAB_LABELS["history"][0], id="history"):
                     yield HistoryPane(id="history-pane")
-                with TabPane("7 Problems", id="problems"):
+                with TabPane(TAB_LABELS["problems"][0], id="problems"):
                     yield ProblemList(id="problems-list")
         yield Footer(compact=True)
 
