@@ -369,11 +369,16 @@ class Importer:
     fails. A file is reported (``on_result``) only once its transaction has committed, so
     whatever was reported imported survives a crash.
 
-    The first batch that writes claims holds at most ``first`` files (and waits at most
-    ``seconds``), so the first new claims are reported soon; each later one may hold twice
-    as many, up to ``batch`` (and wait twice as long): with thousands of files, fewer
-    commits and fewer full-text index segments to merge save about a tenth of the writing.
+    With thousands of files (``add_all``, at least ``MANY``), batches grow: once a batch
+    has written claims, the next may hold twice as many files (and wait twice as long), up
+    to ``BULK_BATCH``. Fewer commits and fewer full-text index segments to merge save about
+    a tenth of the writing, and the first new claims are still reported after ``batch``.
+    Fewer files keep batches of ``batch``: a file that blocks its reader (a pipe, a slow
+    mount) holds back at most that many uncommitted files.
     """
+
+    MANY = 2000
+    BULK_BATCH = 1000
 
     def __init__(
         self,
@@ -381,8 +386,7 @@ class Importer:
         *,
         replace: bool = False,
         on_result: Callable[[FileResult], None] | None = None,
-        batch: int = 1000,
-        first: int = 250,
+        batch: int = 250,
         seconds: float = 0.5,
         update: bool = False,
         dry_run: bool = False,
@@ -393,9 +397,9 @@ class Importer:
         self.dry_run = dry_run
         self.on_result = on_result
         self.batch = batch
-        self._limit = min(first, batch)
         self.seconds = seconds
-        self._wait = seconds
+        # The current batch's size and wait, and how far they may grow.
+        self._limit, self._wait, self._most = batch, seconds, batch
         self.results: list[FileResult] = []
         self._pending: list[FileResult | _Parsed] = []
         self._started = 0.0
@@ -407,9 +411,11 @@ class Importer:
     def add_all(self, paths: Sequence[Path | str], *, read_ahead: bool = True) -> None:
         """Every file in order; with thousands (and ``read_ahead``), another process
         reads them ahead."""
-        # Read ahead by more than a full batch: while a batch of ``self.batch`` files is
-        # written, the other process goes on parsing the next one instead of waiting.
-        ahead = -(-2 * self.batch // _CHUNK)
+        if len(paths) >= self.MANY:
+            self._most = max(self.batch, self.BULK_BATCH)
+        # Read ahead by more than a full batch: while a batch is written, the other
+        # process goes on parsing the next one instead of waiting.
+        ahead = -(-2 * self._most // _CHUNK)
         # The worker imports only cards/ and starts in ~0.1 s: meanwhile this process reads
         # the first few files itself.
         for read in map_ahead(
@@ -449,8 +455,8 @@ class Importer:
         for entry in pending:
             self._report(entry if isinstance(entry, FileResult) else stored[id(entry)])
         written = any(r.status in ("imported", "replaced") for r in stored.values())
-        if written and self._limit < self.batch:
-            self._limit, self._wait = min(self._limit * 2, self.batch), self._wait * 2
+        if written and self._limit < self._most:
+            self._limit, self._wait = min(self._limit * 2, self._most), self._wait * 2
 
     def _report(self, result: FileResult) -> None:
         self.results.append(result)
