@@ -274,3 +274,30 @@ def test_checks_without_a_change_share_one_token(any_library: Engine) -> None:
     assert [(p.claim, p.message) for p in found] == [
         (first, f"the same statement as claim {second}")
     ]
+
+
+def test_a_queued_claim_changed_again_retires_the_map(any_library: Engine) -> None:
+    first = _add(any_library, SLEEP)
+    _add(any_library, CAFFEINE)
+    assert _checked_twice(any_library) == []
+    with any_library.begin() as connection:
+        connection.execute(
+            text("UPDATE claim SET statement = :s WHERE id = :id"), {"s": NEAR, "id": first}
+        )
+        # A token added by hand while the claim is queued (a check never adds one then).
+        connection.execute(
+            text("INSERT INTO claim_duplicate_state (token, valid) VALUES ('t', :v)"), {"v": True}
+        )
+    # Changed again while queued: the trigger counts the change (migration 0014), and the
+    # token goes as when a claim is first queued.
+    with any_library.begin() as connection:
+        connection.execute(
+            text("UPDATE claim SET statement = :s WHERE id = :id"), {"s": CAFFEINE, "id": first}
+        )
+        changes = connection.execute(
+            text("SELECT changes FROM claim_fingerprint_stale WHERE claim_id = :id"),
+            {"id": first},
+        ).scalar_one()
+    assert changes == 1
+    assert not _valid_map(any_library)
+    assert [p[:2] for p in _checked_twice(any_library)][:1] == [(first, "duplicate-statement")]

@@ -78,6 +78,10 @@ REVISION_TABLES: dict[str, frozenset[str]] = {
     | {"claim_fts", "library_meta", "claim_revision"}
     | {"claim_fingerprint", "claim_fingerprint_stale", "claim_check"}
     | {"claim_pair", "claim_duplicate", "claim_duplicate_state"},  # a storage setting only
+    "0014": BASELINE_TABLES
+    | {"claim_fts", "library_meta", "claim_revision"}
+    | {"claim_fingerprint", "claim_fingerprint_stale", "claim_check"}
+    | {"claim_pair", "claim_duplicate", "claim_duplicate_state"},  # a column and triggers
 }
 # Tables only a SQLite library has (the FTS5 index): not expected of a PostgreSQL one.
 SQLITE_ONLY_TABLES = frozenset({"claim_fts"})

@@ -10,7 +10,9 @@ Keeping the index: migration 0008's triggers put a claim's id in ``claim_fingerp
 when the claim is added or its statement changes, however it changes (the services, an
 import, plain SQL), and drop its keys when it is deleted. ``refresh_fingerprints`` stores
 the keys of the queued claims; every check runs it first, in its own short transaction
-(on a read-only library the queued claims are fingerprinted in memory instead).
+(on a read-only library the queued claims are fingerprinted in memory instead). A claim
+leaves the queue only if its statement did not change while it was keyed (migration
+0014's change count): another session's edit is never lost to a check keying meanwhile.
 
 A check of the whole library compares the claims sharing a key (~99,000 pairs at 100,000
 generated claims, whose statements share templates). Migration 0012 keeps what it found:
@@ -44,6 +46,7 @@ from sqlalchemy import (
     func,
     insert,
     or_,
+    tuple_,
     update,
 )
 from sqlalchemy import select as sa_select
@@ -80,7 +83,13 @@ FINGERPRINT = Table(
     Column("claim_id", Integer, primary_key=True),
     Column("key", BigInteger, primary_key=True),
 )
-STALE = Table("claim_fingerprint_stale", _META, Column("claim_id", Integer, primary_key=True))
+# ``changes``: how many times the claim's statement changed while it was queued (0014).
+STALE = Table(
+    "claim_fingerprint_stale",
+    _META,
+    Column("claim_id", Integer, primary_key=True),
+    Column("changes", Integer, nullable=False, server_default="0"),
+)
 # Each claim's own problems while its rendering is unchanged (migration 0009).
 CHECK = Table(
     "claim_check",
@@ -165,28 +174,47 @@ def refresh_fingerprints(session: Session, budget: int | None = None) -> int:
 
     ``budget``: at most that many (the app's checks, which must stay short: a queue
     of 100,000 claims after an import is the command line's, or the library check's).
+
+    A claim leaves the queue only if its statement did not change after it was read: the
+    queue's change count (migration 0014) is read before the statement, and the queue row
+    deleted only where it still holds that count. On PostgreSQL the rows are read locked,
+    skipping those a change under way holds (its trigger's upsert locks the row until it
+    commits): a change meanwhile waits for this transaction and queues its claim again,
+    and a change under way is keyed by a later check, never waited for here.
     """
     connection = session.connection()
     done = 0
     while budget is None or done < budget:
-        # Taken off the queue first: a change committed meanwhile queues its claim again.
         window = _WINDOW if budget is None else min(_WINDOW, budget - done)
-        ids = list(connection.execute(sa_select(STALE.c.claim_id).limit(window)).scalars().all())
-        if not ids:
+        queued: dict[int, int] = {
+            claim_id: changes
+            for claim_id, changes in connection.execute(
+                sa_select(STALE.c.claim_id, STALE.c.changes)
+                .limit(window)
+                .with_for_update(skip_locked=True)
+            )
+        }
+        if not queued:
             return done
-        connection.execute(delete(STALE).where(STALE.c.claim_id.in_(ids)))
+        ids = list(queued)
+        # Read after the counts: a statement changed since is counted, and stays queued.
+        statements = _statements(session, ids)
         connection.execute(delete(FINGERPRINT).where(FINGERPRINT.c.claim_id.in_(ids)))
         # A verdict holds while both statements do: these claims' are compared again.
         connection.execute(delete(PAIR).where(or_(PAIR.c.low_id.in_(ids), PAIR.c.high_id.in_(ids))))
         rows = [
             {"claim_id": claim_id, "key": key}
-            for claim_id, statement in connection.execute(
-                sa_select(col(Claim.id), col(Claim.statement)).where(col(Claim.id).in_(ids))
-            )
+            for claim_id, statement in statements.items()
             for key in set(fingerprint(statement))
         ]
         if rows:
             connection.execute(insert(FINGERPRINT), rows)
+        # A claim whose count changed stays queued: the next window reads it again.
+        connection.execute(
+            delete(STALE).where(
+                tuple_(STALE.c.claim_id, STALE.c.changes).in_(sorted(queued.items()))
+            )
+        )
         done += len(ids)
     return done
 
