@@ -52,17 +52,35 @@ class LibraryScreen(Screen[None]):
         super().__init__()
         self.engine = engine
         self.library_name = library_name
-        self.detail: ClaimDetail | None = None
+        self._detail: ClaimDetail | None = None
         self.search = ""
         self.sort: claim_service.Sort = "statement"
         self._detail_timer: Timer | None = None
         self._detail_request = 0
+        # The claim the newest detail load is for, or the claim shown if none is on its way.
+        self._detail_claim: int | None = None
         # What each text typed into the filter found (total, first page), while the library
         # is unchanged: erasing a letter shows the earlier list at once.
         self._typed: dict[str, tuple[int, list[claim_service.ClaimRow]]] = {}
         # Each list reload is numbered; a slower answer for an older one is dropped.
         self._list_request = 0
+        # What the list load on its way was asked for (the claim to put the cursor on, the
+        # cursor otherwise); None once it is shown.
+        self._list_loading: tuple[int | None, int] | None = None
         self.live = LiveUpdates(self, engine)
+
+    @property
+    def detail(self) -> ClaimDetail | None:
+        """The claim shown in the panes."""
+        return self._detail
+
+    @detail.setter
+    def detail(self, detail: ClaimDetail | None) -> None:
+        # A claim shown (an edit's result is shown without a load) is newer than any load
+        # still on its way: that load's answer is dropped, as a newer load's would drop it.
+        self._detail = detail
+        self._detail_request += 1
+        self._detail_claim = detail.id if detail else None
 
     @property
     def claim_list(self) -> ClaimList:
@@ -85,9 +103,18 @@ class LibraryScreen(Screen[None]):
 
     @on(LibraryChanged)
     def library_changed(self) -> None:
-        """Someone saved: the list again (the cursor stays on its claim), the claim if it changed."""
-        current = self.claim_list.current
-        self.reload_list(current.id if current else None)
+        """Someone saved: the list again (the cursor stays on its claim), the claim if it changed.
+
+        While a list load is on its way (a claim selected from the palette, a filter typed),
+        the reload is that load again: the cursor of the list it is about to replace would
+        take the curator back to the claim they left.
+        """
+        self._typed.clear()
+        if self._list_loading is not None:
+            self._start_reload(*self._list_loading)
+        else:
+            current = self.claim_list.current
+            self._start_reload(current.id if current else None, self.claim_list.cursor)
         if self.detail is not None:
             self._check_shown(self.detail.id)
 
@@ -103,8 +130,8 @@ class LibraryScreen(Screen[None]):
     @on(ShownClaimChanged)
     def shown_claim_changed(self, message: ShownClaimChanged) -> None:
         detail = self.detail
-        if detail is None or detail.id != message.claim_id:
-            return
+        if detail is None or detail.id != message.claim_id or self._detail_claim != detail.id:
+            return  # not shown, or about to be replaced by the claim whose load is on its way
         if message.version is not None and message.version <= detail.version:
             return  # what we show (our own save, already shown)
         if any(w.group == "edit" and w.is_running for w in self.workers):
@@ -149,6 +176,7 @@ class LibraryScreen(Screen[None]):
 
     def _start_reload(self, select_id: int | None, cursor: int) -> None:
         self._list_request += 1
+        self._list_loading = (select_id, cursor)
         self._reload(self._list_request, self.search, self.sort, select_id, cursor)
 
     def first_page(self) -> None:
@@ -160,6 +188,7 @@ class LibraryScreen(Screen[None]):
         which reports it as usual.
         """
         self._list_request += 1
+        self._list_loading = None
         try:
             found = self._read_list(self.search, self.sort, None, 0)
         except SQLAlchemyError:
@@ -202,6 +231,7 @@ class LibraryScreen(Screen[None]):
     def list_loaded(self, message: ListLoaded) -> None:
         if message.request != self._list_request:
             return  # the filter or the library changed again while this one was counted
+        self._list_loading = None
         if message.offset == 0 and message.index is None:
             if len(self._typed) >= 100:
                 del self._typed[next(iter(self._typed))]
@@ -229,12 +259,15 @@ class LibraryScreen(Screen[None]):
         self._want_hints(generation, offset, rows)
         if total == 0:
             self._detail_request += 1
+            self._detail_claim = None
             self.post_message(DetailLoaded(self._detail_request, None))
         claims.row_at(claims.cursor)  # the cursor's page, if it was not the one loaded
 
     @on(ClaimList.NeedRows)
     def fetch_rows(self, message: ClaimList.NeedRows) -> None:
-        self._fetch_page(self.claim_list.generation, message.offset, message.limit)
+        if not self.claim_list.wants(message.generation, message.offset):
+            return  # the list was reset since (it asks again), or the page came meanwhile
+        self._fetch_page(message.generation, message.offset, message.limit)
 
     @work(thread=True, group="pages", exit_on_error=False)
     def _fetch_page(self, generation: int, offset: int, limit: int) -> None:
@@ -277,7 +310,9 @@ class LibraryScreen(Screen[None]):
         current = self.claim_list.current
         if current is None or current.id != message.row.id:
             return  # a stale announcement: the cursor has moved on since
-        if self.detail is not None and self.detail.id == message.row.id:
+        if self._detail_claim == message.row.id:
+            # Shown, or on its way. (Not ``self.detail``: with another claim's load on its
+            # way, the claim shown now is about to be replaced by that one.)
             return
         if self._detail_timer is not None:
             self._detail_timer.stop()
@@ -285,13 +320,22 @@ class LibraryScreen(Screen[None]):
         if self.focused is self.query_one("#filter", Input):
             # While the curator types a filter, load the claim once typing pauses.
             claim_id = message.row.id
-            self._detail_timer = self.set_timer(0.25, lambda: self.load_detail(claim_id))
+            self._detail_timer = self.set_timer(0.25, lambda: self._typing_paused(claim_id))
         else:
             self.load_detail(message.row.id)
 
+    def _typing_paused(self, claim_id: int) -> None:
+        self._detail_timer = None  # fired: nothing left to stop
+        self.load_detail(claim_id)
+
     def load_detail(self, claim_id: int) -> None:
         """Load one claim for the panes (a newer load wins over an older one)."""
+        if self._detail_timer is not None:
+            # A load waiting for the filter's typing to pause is older than this one.
+            self._detail_timer.stop()
+            self._detail_timer = None
         self._detail_request += 1
+        self._detail_claim = claim_id
         self._load_detail(self._detail_request, claim_id)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
@@ -329,6 +373,7 @@ class LibraryScreen(Screen[None]):
             self._start_reload(None, 0)
         else:
             self._list_request += 1  # an answer still on its way is for an older text
+            self._list_loading = None
             self._show_list(known[0], None, 0, known[1])
 
     @on(Input.Submitted, "#filter")
@@ -353,6 +398,8 @@ class LibraryScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that failed (the library went away, a disk error): say so, keep running."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
+            if event.worker.group == "list":
+                self._list_loading = None  # no load on its way any more: the cursor counts
             error = event.worker.error
             if isinstance(error, SQLAlchemyError):
                 message = describe_db_error(error)

@@ -90,10 +90,11 @@ class ClaimList(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0, always_update=True)
 
     class NeedRows(Message):
-        """The list needs rows ``offset`` .. ``offset + limit`` (a page)."""
+        """The list (at ``generation``) needs rows ``offset`` .. ``offset + limit`` (a page)."""
 
-        def __init__(self, offset: int, limit: int) -> None:
+        def __init__(self, generation: int, offset: int, limit: int) -> None:
             super().__init__()
+            self.generation = generation
             self.offset = offset
             self.limit = limit
 
@@ -227,10 +228,18 @@ class ClaimList(ScrollView, can_focus=True):
         if rows is None:
             if page not in self._pending:
                 self._pending.add(page)
-                self.post_message(self.NeedRows(page * PAGE, PAGE))
+                self.post_message(self.NeedRows(self._generation, page * PAGE, PAGE))
             return None
         local = index - page * PAGE
         return rows[local] if local < len(rows) else None
+
+    def wants(self, generation: int, offset: int) -> bool:
+        """Is the page at ``offset`` still asked for (by the list as it is since ``generation``)?
+
+        No once the list is reset (it asks again for what it shows then), and no once the
+        page arrived: each reset asks for the cursor's page before the screen hands it in.
+        """
+        return generation == self._generation and offset // PAGE in self._pending
 
     @property
     def current(self) -> ClaimRow | None:
