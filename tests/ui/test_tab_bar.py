@@ -1,4 +1,4 @@
-"""The pane tabs all show on the tab bar, at 80 columns as at 160."""
+"""The pane tabs all show on the tab bar, and the empty list says what to do, at 80 columns."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from textual.widgets import TabbedContent
 from curator_tui.config import Config
 from curator_tui.ui.app import CuratorApp
 from curator_tui.ui.screens.main import TAB_LABELS
+from curator_tui.ui.widgets.claim_list import ClaimList
 
 from .conftest import settle
 
@@ -23,3 +24,18 @@ async def test_every_pane_tab_is_on_the_tab_bar(seeded_library, size, short) -> 
             assert tab.label.plain == (compact if short else full)
             # Inside the bar, not scrolled off its right end ("7 Problems" was, at 80).
             assert tab.region.right <= tabs.region.right, pane_id
+
+
+async def test_the_empty_lists_message_wraps_at_80_columns(empty_library) -> None:  # type: ignore[no-untyped-def]
+    # The list is 24 columns wide there: "Press n to create a cla" was all it showed.
+    app = CuratorApp(empty_library, Config())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        claims = app.screen.query_one(ClaimList)
+        shown = [claims.render_line(y).text.strip() for y in range(claims.size.height)]
+        width = claims.size.width
+    text = " ".join(line for line in shown if line)
+    assert (
+        "Press n to create a claim, or i to import card files (.txt or .md, or a folder)." in text
+    )
+    assert all(len(line) < width for line in shown), (shown, width)

@@ -6,6 +6,7 @@ and asks for a missing page with a message (the screen fetches it in a worker).
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -320,12 +321,20 @@ class ClaimList(ScrollView, can_focus=True):
             )
         return self._styles
 
+    def _message_lines(self, width: int) -> list[str]:
+        """The empty list's message, wrapped to the list (24 columns in an 80-column terminal)."""
+        lines: list[str] = []
+        for line in self.empty_message:
+            lines.extend(textwrap.wrap(line, max(1, width - 1)) or [""])
+        return lines
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         styles = self._line_styles()
         base = styles.base
         if self.total == 0:
-            text = self.empty_message[y] if y < len(self.empty_message) else ""
+            message = self._message_lines(width)
+            text = message[y] if y < len(message) else ""
             style = base + styles.empty
             return Strip([Segment(" " + text.ljust(width - 1)[: width - 1], style)], width)
         index = int(self.scroll_offset.y) + y
