@@ -121,18 +121,6 @@ def test_a_study_record_changed_since_is_refused(library: Engine) -> None:
     assert detail_of(library, 1).evidence[0].study.title == "My title"
 
 
-def test_undoing_a_study_record_edit_never_overwrites_a_change_made_elsewhere(
-    library: Engine,
-) -> None:
-    # The record is shared by claims: another curator's later change to it is theirs.
-    link = detail_of(library, 1).evidence[0]
-    mine = apply(library, edits.EditStudy(link.study_id, (("title", "My title"),), 1))
-    apply(library, edits.EditStudy(link.study_id, (("title", "Their title"),)))
-    with pytest.raises(Conflict, match="title of the study"):
-        apply(library, mine.inverse)
-    assert detail_of(library, 1).evidence[0].study.title == "Their title"
-
-
 def test_undo_after_a_change_elsewhere_is_refused(library: Engine) -> None:
     shown = detail_of(library, 1)
     applied = apply(library, edits.Guarded(EVERY_EDIT["edit step"](shown), 1, shown.version))

@@ -697,13 +697,10 @@ class EditStudy(Edit):
             for claim_id, version in self.undoes
         )
         undoes = tuple((c, v) for c, v in before.items() if v is not None)
-        # The undo expects the values this edit stored: a record shared with other
-        # claims may be changed by another curator meanwhile, and the undo must then be
-        # a Conflict, not a silent overwrite of their change.
-        session.flush()
-        session.refresh(study)
-        stored = tuple((name, getattr(study, name)) for name, _ in self.values)
-        inverse = EditStudy(self.study_id, old, self.claim_id, undoes, stored)
+        # The undo carries no value guard: other inverses that touch a shared record (a
+        # restored revision's, a deleted claim's) do not always bring its values back
+        # exactly, and an undo that then refused would leave the session's undo stuck.
+        inverse = EditStudy(self.study_id, old, self.claim_id, undoes)
         return Applied(self, self.claim_id, summary, inverse, None, restored)
 
 
