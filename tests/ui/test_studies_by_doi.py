@@ -172,6 +172,27 @@ async def test_a_failed_lookup_is_one_line_and_the_record_can_be_typed(
     assert saved is not None and saved.title == "Typed [bold] title"
 
 
+async def test_tab_from_the_doi_goes_to_the_title_and_what_is_typed_there_is_kept(
+    seeded_library, crossref
+) -> None:  # type: ignore[no-untyped-def]
+    # The hint says "tab / enter next field": tab went to the form's scroll container,
+    # and the title typed next went nowhere (seen in tmux).
+    claim_id = new_claim(seeded_library)
+    doi = "10.5555/unknown.43"
+    app = app_on(seeded_library, crossref)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_dialog(pilot, claim_id)
+        await type_text(pilot, doi)
+        await pilot.press("tab")
+        await wait_until(pilot, lambda: "not found on Crossref" in status(app), "the lookup")
+        await type_text(pilot, "Typed after tab")
+        assert field(app, "title").value == "Typed after tab"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    saved = study(seeded_library, doi)
+    assert saved is not None and saved.title == "Typed after tab"
+
+
 async def test_several_dois_pasted_are_all_added_and_one_undo_removes_them(
     seeded_library, crossref
 ) -> None:  # type: ignore[no-untyped-def]

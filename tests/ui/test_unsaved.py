@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
+from textual.widgets import Input
 
 from curator_tui.db import session_scope
 from curator_tui.models import Claim, Study
@@ -319,3 +320,15 @@ async def test_export_to_an_existing_file_asks_and_cancel_leaves_it(
             if answer == "n":
                 assert notes.read_bytes() == original
         assert notes.read_text(encoding="utf-8") == app.main.markdown()
+
+
+async def test_tab_in_the_study_dialog_only_ever_lands_on_a_field(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    # Its fields scroll in a container that took focus too: shift+tab from the title (or
+    # tab from the last field) landed there, and what was typed next went nowhere.
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await open_study_dialog(pilot)
+        for key in ["shift+tab"] + ["tab"] * 10:
+            await pilot.press(key)
+            assert isinstance(app.focused, Input), (key, app.focused)
+        assert dialog.is_current

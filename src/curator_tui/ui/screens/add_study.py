@@ -134,7 +134,10 @@ class AddStudyDialog(EditDialog[StudiesToAdd]):
                 id="study-doi",
             )
             yield Static("", id="lookup-status", markup=False)
-            with VerticalScroll(id="study-form"):
+            with VerticalScroll(id="study-form") as form:
+                # Not a stop of its own: tab from the DOI goes to the title (a scroll
+                # container takes focus, and what was typed next went nowhere).
+                form.can_focus = False
                 for name, label in FORM:
                     with Horizontal(classes="study-field"):
                         yield Label(label, classes="field-name")

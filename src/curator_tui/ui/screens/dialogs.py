@@ -349,7 +349,8 @@ class StudyDialog(EditDialog[StudyFields]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog study"):
             yield Label(self.title_text, classes="dialog-title", markup=False)
-            with VerticalScroll():
+            with VerticalScroll() as form:
+                form.can_focus = False  # tab goes from field to field (add_study.py)
                 for name, label in STUDY_FORM:
                     value = getattr(self.study, name)
                     with Horizontal(classes="study-field"):
