@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
+from curator_tui.db import session_scope
+from curator_tui.services.claims import list_claims
+from curator_tui.ui.messages import HintsLoaded
 from curator_tui.ui.widgets.claim_list import ClaimList
 from curator_tui.ui.widgets.filter_input import FilterInput
 
-from .conftest import settle, type_text
+from .conftest import settle, type_text, wait_until
 
 
 def count_statements(engine) -> list[str]:  # type: ignore[no-untyped-def]
@@ -100,3 +103,38 @@ async def test_a_long_filter_scrolls_to_keep_the_cursor_in_view(seeded_library, 
         # At the end of the text the cursor sits just past it, as in any Input.
         assert box.content_region.x <= cursor_x <= box.content_region.right
         assert app.screen.query_one(ClaimList).total == 0
+
+
+async def test_where_rows_matched_is_worked_out_once_the_list_stands_still(
+    seeded_library, make_app
+) -> None:  # type: ignore[no-untyped-def]
+    # Each keystroke of the filter shows a page; working out its hints at once took the
+    # cores the next keystroke needed. Pages shown in a row get one load, for the list
+    # as it is then; a page of a list replaced since gets none.
+    loads: list[tuple[int, int]] = []
+    seen: set[int] = set()
+
+    def hook(message: object) -> None:
+        if isinstance(message, HintsLoaded) and id(message) not in seen:
+            seen.add(id(message))
+            loads.append((message.generation, message.offset))
+
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await type_text(pilot, "muscle")
+        await wait_until(pilot, lambda: bool(loads), "the hints of the list typed")
+        await settle(pilot)
+        screen = app.screen
+        claims = screen.query_one(ClaimList)
+        loads.clear()
+        seen.clear()
+        with session_scope(seeded_library) as session:
+            rows = list_claims(session, "muscle", "statement", 0, 50, found_in=False)
+        current = claims.generation
+        for generation in (current - 1, current, current):  # no await between: as keys come
+            screen._want_hints(generation, 0, rows)
+        await wait_until(pilot, lambda: bool(loads), "the hints")
+        await settle(pilot)
+    assert loads == [(current, 0)]

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 SORTS: list[claim_service.Sort] = ["statement", "updated", "id"]
+# Where a filtered page's rows matched is worked out once the list has stood still this long.
+HINTS_DELAY = 0.2
+
 EMPTY_LIBRARY = [
     "",
     "No claims yet.",
@@ -57,6 +60,9 @@ class LibraryScreen(Screen[None]):
         self.sort: claim_service.Sort = "statement"
         self._detail_timer: Timer | None = None
         self._detail_request = 0
+        # Pages whose hints (where rows matched) wait for the list to stand still.
+        self._hints_wanted: dict[tuple[int, int], tuple[str, list[tuple[int, str]]]] = {}
+        self._hints_timer: Timer | None = None
         # The claim the newest detail load is for, or the claim shown if none is on its way.
         self._detail_claim: int | None = None
         # What each text typed into the filter found (total, first page), while the library
@@ -283,10 +289,22 @@ class LibraryScreen(Screen[None]):
         self._want_hints(message.generation, message.offset, message.rows)
 
     def _want_hints(self, generation: int, offset: int, rows: list[claim_service.ClaimRow]) -> None:
-        """Work out where a filtered page's rows matched, unless that is known already."""
+        """Work out where a filtered page's rows matched (unless known) once the list stands
+        still: each keystroke of the filter shows a page, and working out its hints (30-50 ms
+        of CPU at 100,000 claims) on the cores the next keystroke needs slowed the typing."""
         if self.search and any(row.found_in is None for row in rows):
             statements = [(row.id, row.statement) for row in rows]
-            self._load_hints(generation, self.search, offset, statements)
+            self._hints_wanted[(generation, offset)] = (self.search, statements)
+            if self._hints_timer is not None:
+                self._hints_timer.stop()
+            self._hints_timer = self.set_timer(HINTS_DELAY, self._hints_due)
+
+    def _hints_due(self) -> None:
+        self._hints_timer = None
+        wanted, self._hints_wanted = self._hints_wanted, {}
+        for (generation, offset), (search, statements) in wanted.items():
+            if generation == self.claim_list.generation:  # pages of a list since replaced: no
+                self._load_hints(generation, search, offset, statements)
 
     @work(thread=True, group="hints", exit_on_error=False)
     def _load_hints(
