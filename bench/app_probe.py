@@ -102,6 +102,21 @@ async def settle(app: CuratorApp, pilot: Any) -> None:
         await pilot.pause()
 
 
+def typing_timers(app: CuratorApp) -> list[Any]:
+    """The screen's timers that wait for the filter's typing to pause, still pending."""
+    screen: Any = app.screen
+    checker = getattr(screen, "checker", None)
+    return [
+        timer
+        for timer in (
+            getattr(screen, "_detail_timer", None),
+            getattr(screen, "_hints_timer", None),
+            getattr(checker, "_page_timer", None),
+        )
+        if timer is not None
+    ]
+
+
 def press(app: CuratorApp, key: str) -> None:
     """Post a key event to the app, as Pilot.press does (minus its idle waits)."""
     assert app._driver is not None
@@ -162,7 +177,12 @@ async def main() -> dict[str, Any]:
                     )
                     hinted.append(time.perf_counter() - started)
                 # Typing pace: the app finishes what the key started (the claim under the
-                # cursor loads into the panes) before the next key.
+                # cursor loads into the panes) before the next key. Some of it waits for
+                # the typing to pause (the claim's load, the page's check, the hints):
+                # without waiting for those timers the next key landed on the work they
+                # start, which a typist at any steady pace never meets.
+                await settle(app, pilot)
+                await until(lambda: not typing_timers(app))
                 await settle(app, pilot)
             result["keys"] = keys
             result["totals"] = expected

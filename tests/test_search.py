@@ -114,7 +114,7 @@ def test_claims_are_probed_one_by_one_only_for_prefixes_with_an_index(
     with session_scope(engine) as session:
         for n in range(20):
             create_claim(session, f"Insulin and sleep {n}")
-    monkeypatch.setattr(search, "DENSE", 0.0)
+    monkeypatch.setattr(search, "DENSE", {"statement": 0.0, "updated": 0.0})
     monkeypatch.setattr(search, "SPARSE", 0.0)
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
@@ -159,7 +159,7 @@ def test_every_page_plan_gives_the_pages_of_the_portable_query(
     monkeypatch.setattr(search, "PREFIX_INDEX", 100)
     for plan, (sparse, dense) in plans.items():
         monkeypatch.setattr(search, "SPARSE", sparse)
-        monkeypatch.setattr(search, "DENSE", dense)
+        monkeypatch.setattr(search, "DENSE", {"statement": dense, "updated": dense})
         with session_scope(engine) as session:
             for word in words:
                 for sort in ("statement", "updated"):

@@ -53,9 +53,12 @@ from curator_tui.models import Mechanism as MechanismRow
 
 # Shares of claims matching a filter where the plan for its first page changes (measured
 # at 100,000 claims: bench/RESULTS.md). Below SPARSE, sorting the matches is cheaper than
-# walking the sort index; from DENSE up, probing the text index per claim is cheapest.
+# walking the sort index; from DENSE (per order) up, probing the text index per claim is
+# cheapest. Probing walks more rows of the recency index than of the statement one before
+# it fills a page: at 0.5-0.9 of the claims it cost 30 ms a page there, against 9-16 ms
+# collecting the matches; by statement it wins from about 0.7.
 SPARSE = 0.05
-DENSE = 0.5
+DENSE = {"statement": 0.7, "updated": 0.95}
 # The longest prefix FTS5 has an index of its own for (migration 0006: prefix='1 2 3').
 PREFIX_INDEX = 3
 _WINDOW = 1000
@@ -165,9 +168,9 @@ class Fts5Search(_Search):
         - few match (under 5 %): sort the matches by a narrow (id, key) index;
         - many match: walk the order's index and keep the claims that match, which finds
           a page within a few hundred rows where sorting every match would cost 10-50x;
-        - most match (half or more) and every word is short enough for the prefix indexes
-          (1-3 letters): walk the same way, probing the text index per claim instead of
-          collecting the matches first. A longer prefix has no index of its own: each
+        - most match (DENSE: 0.7 by statement, 0.95 by recency) and every word is short
+          enough for the prefix indexes (1-3 letters): walk the same way, probing the text
+          index per claim instead of collecting the matches first. A longer prefix has no index of its own: each
           probe would merge the postings of every word it starts (0.4 s a page for
           "insu" at 100,000 claims, against 14 ms collecting the matches once).
         """
@@ -183,7 +186,9 @@ class Fts5Search(_Search):
             index = narrow_index
         else:
             index = walk_index
-            if share >= DENSE and all(len(word) <= PREFIX_INDEX for word in query_words(words)):
+            if share >= DENSE[order] and all(
+                len(word) <= PREFIX_INDEX for word in query_words(words)
+            ):
                 matching = (
                     "EXISTS (SELECT 1 FROM claim_fts"
                     " WHERE claim_fts MATCH :match AND claim_fts.rowid = claim.id)"
