@@ -26,6 +26,20 @@ async def test_every_pane_tab_is_on_the_tab_bar(seeded_library, size, short) -> 
             assert tab.region.right <= tabs.region.right, pane_id
 
 
+async def test_the_tab_labels_follow_the_terminal_both_ways(seeded_library) -> None:  # type: ignore[no-untyped-def]
+    """Narrowed, the tabs take their short labels; widened again, their full ones."""
+    app = CuratorApp(seeded_library, Config())
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        tabs = app.screen.query_one(TabbedContent)
+        for size, short in (((80, 24), True), ((160, 50), False), ((80, 24), True)):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            labels = [tabs.get_tab(pane_id).label.plain for pane_id in TAB_LABELS]
+            assert labels == [pair[1 if short else 0] for pair in TAB_LABELS.values()], size
+            assert tabs.has_class("-compact") is short
+
+
 async def test_the_empty_lists_message_wraps_at_80_columns(empty_library) -> None:  # type: ignore[no-untyped-def]
     # The list is 24 columns wide there: "Press n to create a cla" was all it showed.
     app = CuratorApp(empty_library, Config())

@@ -105,6 +105,8 @@ class MainScreen(TransferActions):
         """Shorter tab labels, closer together, where the full ones do not fit."""
         tabs = self.query_one(TabbedContent)
         compact = tabs.size.width < FULL_TABS_WIDTH
+        if compact == tabs.has_class("-compact"):
+            return  # as they are: a label set anew restyles the tab bar (~20 ms at start)
         tabs.set_class(compact, "-compact")
         for pane_id, (full, short) in TAB_LABELS.items():
             tabs.get_tab(pane_id).label = short if compact else full
