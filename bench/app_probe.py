@@ -179,8 +179,8 @@ async def main() -> dict[str, Any]:
                 # Typing pace: the app finishes what the key started (the claim under the
                 # cursor loads into the panes) before the next key. Some of it waits for
                 # the typing to pause (the claim's load, the page's check, the hints):
-                # without waiting for those timers the next key landed on the work they
-                # start, which a typist at any steady pace never meets.
+                # without waiting for those timers every next key landed on the work they
+                # start, which only a typist at 3-4 keys a second meets, and not always.
                 await settle(app, pilot)
                 await until(lambda: not typing_timers(app))
                 await settle(app, pilot)
