@@ -191,6 +191,14 @@ def libraries(
 
 
 @pytest.fixture
+def database(libraries: Libraries) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (dropped afterwards)."""
+    url = libraries.target("postgresql")
+    yield url
+    libraries.drop(url)
+
+
+@pytest.fixture
 def new_target(backend: str, libraries: Libraries, request: pytest.FixtureRequest) -> NewTarget:
     """``new_target()``: where a new library goes on this backend, as ``--db`` takes it.
 

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from curator_tui.cards.model import Card, GoldItem, Mechanism, Stance, StudyRef
 from curator_tui.cards.problems import (
     CODES,
+    Problem,
     band_keys,
     check_card,
     normalise_statement,
@@ -260,7 +261,8 @@ def test_the_apps_checks_store_a_bounded_part_of_the_queue(any_library: Engine) 
         assert connection.execute(text(keyed)).scalar() == 3
 
 
-def _stored_check(engine: Engine) -> list[tuple[int, str, str]]:
+def stored_check(engine: Engine) -> list[Problem]:
+    """A library check as `curator check` runs it: prepare, read, store."""
     with session_scope(engine) as session:
         curation_check.prepare(session, writable=True)
     results: list[dict[str, object]] = []
@@ -268,7 +270,11 @@ def _stored_check(engine: Engine) -> list[tuple[int, str, str]]:
         found = list(curation_check.check_library(session, results=results))
     with session_scope(engine) as session:
         curation_check.store_results(session, results)  # type: ignore[arg-type]
-    return [(p.claim, p.code, p.where) for p in found]
+    return found
+
+
+def _stored_check(engine: Engine) -> list[tuple[int, str, str]]:
+    return [(p.claim, p.code, p.where) for p in stored_check(engine)]
 
 
 def test_stored_results_are_used_only_while_the_claim_is_unchanged(any_library: Engine) -> None:

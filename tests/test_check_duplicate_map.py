@@ -21,7 +21,7 @@ from curator_tui.db import open_library, session_scope
 from curator_tui.services import curation_check, edits
 from curator_tui.services.cards import create_from_card
 from pg_server import PgServer
-from test_check import CLEAN
+from test_check import CLEAN, stored_check
 
 Found = list[tuple[int, str, str]]
 
@@ -36,15 +36,8 @@ def _add(engine: Engine, statement: str) -> int:
 
 
 def _stored_check(engine: Engine) -> Found:
-    """A library check as `curator check` runs it: prepare, read, store."""
-    with session_scope(engine) as session:
-        curation_check.prepare(session, writable=True)
-    results: list[dict[str, object]] = []
-    with session_scope(engine) as session:
-        found = list(curation_check.check_library(session, results=results))
-    with session_scope(engine) as session:
-        curation_check.store_results(session, results)  # type: ignore[arg-type]
-    return [(p.claim, p.code, p.message) for p in found if "duplicate" in p.code]
+    """The duplicate problems of a library check as `curator check` runs it."""
+    return [(p.claim, p.code, p.message) for p in stored_check(engine) if "duplicate" in p.code]
 
 
 def _afresh(engine: Engine) -> Found:

@@ -22,8 +22,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -39,7 +38,6 @@ from curator_tui.migrate import alembic_config, current_revision, head_revision
 from curator_tui.services import curation_check
 from curator_tui.services.cards import create_from_card
 from curator_tui.services.claims import create_claim
-from pg_server import PgServer
 from test_check import CLEAN
 
 OLD = "Caffeine improves endurance in trained cyclists"
@@ -199,22 +197,9 @@ class _SessionB:
         assert self.finished[:2] == ["update", "commit"]
 
 
-@contextmanager
-def _pg_library(pg_server: PgServer) -> Iterator[Engine]:
-    name = pg_server.new_database()
-    engine = open_library(pg_server.url(name))
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        pg_server.drop_database(name)
-
-
 @pytest.mark.postgresql
-def test_a_statement_changed_while_the_queue_is_keyed_is_keyed_again(
-    pg_server: PgServer,
-) -> None:
-    with _pg_library(pg_server) as engine:
+def test_a_statement_changed_while_the_queue_is_keyed_is_keyed_again(libraries: Any) -> None:
+    with libraries.open("postgresql") as engine:
         x, y = _setup(engine)
         _queue_with_old_statement(engine, x)
         # How many statements A runs (the points B's steps go between).

@@ -3,9 +3,6 @@ count through the indexes, and each keystroke's query planned for the words type
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from sqlalchemy import create_engine, func, text
 from sqlmodel import col, select
@@ -17,13 +14,6 @@ from curator_tui.services.claims import count_claims, list_claims
 from curator_tui.services.search import LikeSearch
 
 pytestmark = pytest.mark.postgresql
-
-
-@pytest.fixture
-def database(libraries: Any) -> Iterator[str]:
-    url = libraries.target("postgresql")
-    yield url
-    libraries.drop(url)
 
 
 def _pages(url: str) -> int:

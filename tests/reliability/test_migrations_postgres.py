@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,14 +26,6 @@ from .helpers import one_clean_error
 from .test_migrations import ROWS, SEED_SQL
 
 pytestmark = pytest.mark.postgresql
-
-
-@pytest.fixture
-def database(libraries: Any) -> Iterator[str]:
-    """The URL of a new, empty PostgreSQL database."""
-    url = libraries.target("postgresql")
-    yield url
-    libraries.drop(url)
 
 
 def plain_engine(url: str) -> Engine:
