@@ -169,3 +169,38 @@ async def test_a_refused_dialog_save_comes_back_with_the_text(seeded_library, ma
             ),
             "the dialog again with the DOI and year typed, and why",
         )
+
+
+async def test_a_refused_dialog_comes_back_with_the_cursor_in_the_field_it_had(
+    seeded_library, make_app
+) -> None:  # type: ignore[no-untyped-def]
+    """Seen in tmux: after the library refused a year, the study dialog came back with the
+    cursor in the title, all of it selected, and "2024" typed to fix the year replaced it."""
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "e")
+        await wait_until(pilot, lambda: isinstance(app.screen, StudyDialog), "the study dialog")
+        title = app.screen.fields()["study-title"]
+        assert title
+        app.screen.query_one("#study-year").focus()
+        app.screen.query_one("#study-year").value = "99999"
+        first = app.screen
+        await pilot.press("ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, StudyDialog)
+                and app.screen is not first
+                and any("year must be between" in n for n in notices(app))
+            ),
+            "the dialog again, and why",
+        )
+        await wait_until(
+            pilot, lambda: app.focused is not None and app.focused.id is not None, "a field"
+        )
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "study-year"
+        await type_text(pilot, "2024")  # the year's text is selected: typing replaces it
+        assert app.screen.fields()["study-year"] == "2024"
+        assert app.screen.fields()["study-title"] == title

@@ -27,6 +27,7 @@ class TypedText:
 
     origin: Origin
     fields: dict[str, str]
+    focused: str | None = None  # the field that had the cursor
 
 
 class EditGuard:

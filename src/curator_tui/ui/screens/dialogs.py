@@ -49,6 +49,12 @@ class EditDialog(ModalScreen[ResultT | None], Generic[ResultT]):
         self._draft = draft or {}
         self._initial: dict[str, str] = {}
         self.saved_fields: dict[str, str] = {}
+        # The field that had the cursor when the curator saved (see ``refocus``).
+        self.saved_focus: str | None = None
+        # Opened again after the library refused a save: the field to put the cursor in.
+        # Without it the first field took it, all of its text selected, and the next key
+        # typed (meant for the field the error was about) replaced the study's title.
+        self.refocus: str | None = None
 
     def start_editing(self) -> None:
         """Remember the saved values, then put any draft in the fields (call on mount)."""
@@ -61,6 +67,14 @@ class EditDialog(ModalScreen[ResultT | None], Generic[ResultT]):
                 widget.value = text
             elif isinstance(widget, TextArea):
                 widget.load_text(text)
+        if self.refocus is not None:
+            # After the subclass's own first focus (its on_mount, which called this).
+            self.call_after_refresh(self._focus_again, self.refocus)
+
+    def _focus_again(self, name: str) -> None:
+        found = self.query(f"#{name}")
+        if found:
+            found.first().focus()
 
     def fields(self) -> dict[str, str]:
         """Each text field's id and its text now."""
@@ -91,6 +105,7 @@ class EditDialog(ModalScreen[ResultT | None], Generic[ResultT]):
         # What was typed, kept after the dialog closes: a save the library refuses
         # (changed elsewhere) opens the dialog again with it.
         self.saved_fields = fields
+        self.saved_focus = self.focused.id if self.focused is not None else None
         self.dismiss(value)
         if self.on_save is not None:
             # Through the app's queue: a question that on_save asks (overwrite?) must get

@@ -154,7 +154,7 @@ class MainScreen(TransferActions):
             self.show_detail(message.detail)
             typed, self.reopen = self.reopen, None
             if typed is not None and message.detail is not None:
-                self.open_dialog(typed.origin, typed.fields, message.detail)
+                self.open_dialog(typed.origin, typed.fields, message.detail, typed.focused)
 
     @on(ClaimList.Opened)
     def claim_opened(self, message: ClaimList.Opened) -> None:
@@ -367,7 +367,7 @@ class MainScreen(TransferActions):
         if typed is not None and self.detail is not None:
             # Refused for another reason (the server went away, a read-only library):
             # the dialog comes back with what was typed, to save again or copy out.
-            self.open_dialog(typed.origin, typed.fields, self.detail)
+            self.open_dialog(typed.origin, typed.fields, self.detail, typed.focused)
 
     @on(NothingToUndo)
     def nothing_to_undo(self) -> None:
@@ -385,8 +385,10 @@ class MainScreen(TransferActions):
         origin: Origin,
         draft: dict[str, str] | None = None,
         detail: ClaimDetail | None = None,
+        focus: str | None = None,
     ) -> None:
-        """Open the dialog an origin names (with a draft's text), for ``detail`` or the current claim."""
+        """Open the dialog an origin names (with a draft's text), for ``detail`` or the current
+        claim; ``focus``: the field to put the cursor in."""
         if origin.action == "new_claim":
             self.app.push_screen(openers.new_claim(self.run_edit, draft))
             return
@@ -404,11 +406,14 @@ class MainScreen(TransferActions):
 
         def run(edit: edits.Edit) -> None:
             # The version the dialog was opened on, and its text to reopen on a conflict.
-            typed = TypedText(origin, opened[0].saved_fields) if opened else None
+            typed = (
+                TypedText(origin, opened[0].saved_fields, opened[0].saved_focus) if opened else None
+            )
             self.run_edit(self.guard.wrap(edit, shown, typed))
 
         dialog = openers.claim_dialog(origin, detail, run, draft, self.study_lookup.find)
         if isinstance(dialog, EditDialog):
+            dialog.refocus = focus
             opened.append(dialog)
         if isinstance(dialog, str):
             self.notify(dialog, severity="warning")
