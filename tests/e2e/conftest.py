@@ -166,11 +166,16 @@ class Tmux:
             return None
 
     def wait_exit(self, timeout: float = 20) -> int:
-        """Poll until the program has exited; its exit status."""
-        status = poll(
-            lambda: (s := self.dead()) is not None and (s,), timeout=timeout, what="the app to exit"
-        )
-        return status[0]  # type: ignore[index]
+        """Poll until the program has exited; its exit status (else fail, showing the pane)."""
+        deadline = time.monotonic() + timeout
+        while (status := self.dead()) is None:
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"timed out after {timeout:.0f} s waiting for the app to exit; the pane:\n"
+                    + self.capture()
+                )
+            time.sleep(0.05)
+        return status
 
     def kill(self) -> None:
         """End this server (and so the program in it) and remove its socket file."""

@@ -7,6 +7,7 @@ every editing dialog asks when its text changed; the export asks before replacin
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
+from textual import events
 from textual.widgets import Input
 
 from curator_tui.db import session_scope
@@ -101,6 +103,57 @@ async def test_ctrl_q_with_typed_statement_asks_cancel_keeps_and_save_saves(
         await pilot.press("s")
         await until(pilot, lambda: exited(app), "the app to quit")
     assert statement_of(seeded_library, claim_id) == before + " Typed"
+
+
+async def test_quitting_waits_for_the_save_to_be_shown_saved(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    """The save's worker can be done before the main screen has handled its ``Edited``.
+
+    Quitting must wait for that, not find the text still unsaved and stop with "could not
+    be saved" (seen in tmux on a loaded machine: the app never quit). Here the main screen
+    is held busy from the moment the quit's save starts until its worker is done.
+    """
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        claim_id = await type_statement(pilot, " Held back")
+        before = statement_of(seeded_library, claim_id)
+        gate = asyncio.Event()
+
+        async def busy() -> None:
+            await gate.wait()
+
+        main = app.main
+        save = main.save_unsaved
+
+        def save_while_busy() -> bool:
+            main.call_later(busy)  # what the save posts to the main screen waits behind this
+            return save()
+
+        main.save_unsaved = save_while_busy  # type: ignore[method-assign]
+        try:
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: quit_question(app), "the quit question")
+            # The key as the terminal sends it (Pilot's press waits for every screen to be
+            # idle, and the main one is held busy once the key has started the save).
+            key = events.Key("s", "s")
+            key.set_sender(app)
+            assert app._driver is not None
+            app._driver.send_message(key)
+            await until(
+                pilot,
+                lambda: statement_of(seeded_library, claim_id) == before + " Held back",
+                "the save to commit",
+            )
+            await until(
+                pilot,
+                lambda: not any(w.group == "edit" and w.is_running for w in app.workers),
+                "the save's worker to finish",
+            )
+            assert not exited(app)
+        finally:
+            gate.set()
+        await until(pilot, lambda: exited(app), "the app to quit")
+        notes = [str(n.message) for n in app._notifications]
+        assert not [n for n in notes if n.startswith("Not quitting")], notes
 
 
 async def test_ctrl_q_discard_quits_without_saving(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]

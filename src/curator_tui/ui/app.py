@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.worker import WorkerState
 
@@ -65,6 +66,13 @@ def _detach_from_terminal() -> None:
     watchdog = threading.Timer(5.0, os._exit, args=(128 + signal.SIGHUP,))
     watchdog.daemon = True
     watchdog.start()
+
+
+async def _handled_so_far(pump: MessagePump) -> None:
+    """Wait until ``pump`` has handled every message queued on it before this call."""
+    handled = asyncio.Event()
+    pump.call_later(handled.set)
+    await handled.wait()
 
 
 def _listing(drafts: list[Draft]) -> str:
@@ -222,17 +230,24 @@ class CuratorApp(App[None]):
         self.exit()
 
     async def _saves_done(self) -> None:
-        """Wait for what a save started: its on_save call (queued on the app), its workers."""
-        queued = asyncio.Event()
-        self.call_next(queued.set)
-        await queued.wait()
-        running = [
-            worker
-            for worker in self.workers
-            if worker.group in SAVING_GROUPS
-            and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
-        ]
-        if running:
+        """Wait for what a save started: its on_save call (queued on the app), its workers,
+        and what they posted back (``Edited``, handled by the main screen).
+
+        A worker is done before the main screen has handled its ``Edited``: looking at the
+        text then found it still unsaved, and quitting stopped with "could not be saved"
+        although it was (seen in tmux on a loaded machine).
+        """
+        while True:
+            await _handled_so_far(self)
+            await _handled_so_far(self.main)
+            running = [
+                worker
+                for worker in self.workers
+                if worker.group in SAVING_GROUPS
+                and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+            ]
+            if not running:
+                return
             await self.workers.wait_for_complete(running)
 
     def _listen_for_signals(self) -> None:
