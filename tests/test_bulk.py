@@ -116,6 +116,19 @@ def test_reading_ahead_in_other_processes_keeps_the_files_in_order(tmp_path: Pat
     assert "failed" in repr(ahead[7]) and "failed" in repr(ahead[8])
 
 
+def test_while_the_worker_is_behind_this_process_reads_ahead_itself(tmp_path: Path) -> None:
+    """Chunks the worker has not got to are read here, and every result keeps its place."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from readahead_probe import gated
+
+    gate = str(tmp_path / "gate")
+    items = [(gate, number, number == 4) for number in range(5)]
+    found = list(map_ahead(gated, items, chunk=1, local=1, ahead=2, parallel_from=0))
+    # 0 here before the worker starts; 1 and 2 sent to the worker, which waits at the gate;
+    # 3 and 4 read here meanwhile (4 opens the gate), then taken in order.
+    assert found == [(0, "here"), (1, "worker"), (2, "worker"), (3, "here"), (4, "here")]
+
+
 def test_create_from_card_still_works_alone(tmp_path: Path) -> None:
     engine = open_library(tmp_path / "lib.db")
     card = next(iter(generate_cards(1, seed=9)))

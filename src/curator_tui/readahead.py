@@ -86,6 +86,16 @@ def map_ahead(
         for part in _chunks(items[:local], chunk):
             yield from work(part)
         while flight:
+            if not flight[0].done() and len(flight) < 2 * ahead:
+                # The workers are behind (this process was quicker with the last results
+                # than they were with the next): rather than wait idle, do the next chunk
+                # here; its results take their turn after those in flight.
+                part = next(later, None)
+                if part is not None:
+                    done: Future[list[R]] = Future()
+                    done.set_result(work(part))
+                    flight.append(done)
+                    continue
             results = flight.popleft().result()
             for part in later:  # one more chunk in flight for the one just taken
                 flight.append(pool.submit(work, part))

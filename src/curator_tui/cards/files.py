@@ -21,6 +21,7 @@ from curator_tui.cards.parse import (
 )
 from curator_tui.cards.render import render_markdown
 from curator_tui.cards.words import claim_words
+from curator_tui.delta import pack_full
 
 
 @dataclass
@@ -50,15 +51,20 @@ class OtherFile:
 
 
 def worked_out(parsed: list[ParsedCard]) -> list[ParsedCard]:
-    """The cards, each with its Markdown and words (what storing it needs)."""
-    return [
-        replace(
-            card,
-            rendered=card.rendered or render_markdown(card.card),
-            words=claim_words(card.card),
+    """The cards, each with its Markdown, words and packed first revision (what storing
+    it needs)."""
+    done = []
+    for card in parsed:
+        rendered = card.rendered or render_markdown(card.card)
+        done.append(
+            replace(
+                card,
+                rendered=rendered,
+                words=claim_words(card.card),
+                packed=pack_full(rendered),
+            )
         )
-        for card in parsed
-    ]
+    return done
 
 
 def read_card_file(

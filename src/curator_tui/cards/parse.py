@@ -50,6 +50,9 @@ class ParsedCard:
     # The card's words (cards/words.py claim_words) when already worked out (an import does
     # it where it parses, in the read-ahead process).
     words: str | None = None
+    # ``rendered`` compressed as the history stores a claim's first revision
+    # (delta.pack_full): worked out beside the rendering, in the read-ahead process.
+    packed: bytes | None = None
 
 
 def _shown(text: str) -> str:

@@ -329,13 +329,15 @@ def create_many(
     overwrite_shared: bool = False,
     disagreements: list[StudyDisagreement] | None = None,
     summaries: Sequence[str] | None = None,
+    packed: Sequence[bytes | None] | None = None,
 ) -> list[int]:
     """New claims holding everything on these cards, in a few statements; their ids, in order.
 
     ``summaries``: each claim's first history entry ("imported from cards/x.md").
 
-    ``rendered``, ``known_words``: each card's Markdown and words (claim_words) if already
-    known, reused when the library's study records are exactly the card's. The cards'
+    ``rendered``, ``known_words``, ``packed``: each card's Markdown, words (claim_words)
+    and packed Markdown (delta.pack_full) if already known, reused when the library's study
+    records are exactly the card's. The cards'
     study records are merged into the library's as ``merge_studies`` says
     (``overwrite_shared``, ``disagreements``)."""
     if not cards:
@@ -345,16 +347,22 @@ def create_many(
     )
     # Each rendering from the card as the library holds it (its studies' records may be
     # fuller than the card's): the same text a later render from the database gives.
-    texts, words = [], []
+    texts, words, packs = [], [], []
     known = rendered or [None] * len(cards)
     known_w = known_words or [None] * len(cards)
-    for card, text, found in zip(cards, known, known_w, strict=True):
+    known_p = packed or [None] * len(cards)
+    for card, text, found, pack in zip(cards, known, known_w, known_p, strict=True):
         studies = tuple(
             StudyRef(doi=st.doi, stance=st.stance, note=st.note, **records[st.doi])
             for st in card.studies
         )
         held = card if studies == card.studies else replace(card, studies=studies)
-        texts.append(render_markdown(held) if text is None or held is not card else text)
+        if held is card and text is not None:
+            texts.append(text)
+            packs.append(pack)
+        else:
+            texts.append(render_markdown(held))
+            packs.append(None)
         words.append(claim_words(held) if found is None or held is not card else found)
     now = utcnow()
     connection = session.connection()
@@ -389,9 +397,9 @@ def create_many(
     history.record_created(
         session,
         {
-            claim_id: (text, summary)
-            for claim_id, text, summary in zip(
-                ids, texts, summaries or ["created the claim"] * len(ids), strict=True
+            claim_id: (text, summary, pack)
+            for claim_id, text, summary, pack in zip(
+                ids, texts, summaries or ["created the claim"] * len(ids), packs, strict=True
             )
         },
     )

@@ -179,8 +179,9 @@ def record_deletion(session: Session, claim_id: int, text: str, summary: str) ->
     session.flush()
 
 
-def record_created(session: Session, created: Mapping[int, tuple[str, str]]) -> None:
-    """Revision 1 of many new claims, {id: (text, summary)}, as one multi-row insert."""
+def record_created(session: Session, created: Mapping[int, tuple[str, str, bytes | None]]) -> None:
+    """Revision 1 of many new claims, {id: (text, summary, packed)}, as one multi-row
+    insert. ``packed``: the text as ``pack_full`` packs it, if already worked out."""
     if not created:
         return
     from curator_tui.db import bulk_insert
@@ -191,8 +192,8 @@ def record_created(session: Session, created: Mapping[int, tuple[str, str]]) -> 
         ClaimRevision,
         ("claim_id", "revision", "at", "author", "summary", "kind", "full", "data"),
         [
-            (claim_id, 1, now, author, summary, "created", True, pack_full(text))
-            for claim_id, (text, summary) in created.items()
+            (claim_id, 1, now, author, summary, "created", True, packed or pack_full(text))
+            for claim_id, (text, summary, packed) in created.items()
         ],
     )
 

@@ -274,6 +274,7 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
     new: dict[str, Card] = {}
     markdown: dict[str, str | None] = {}
     words: dict[str, str | None] = {}
+    packed: dict[str, bytes | None] = {}
     sources: dict[str, tuple[_Parsed, ParsedCard]] = {}
     results: dict[int, FileResult] = {}
     for item in items:
@@ -288,6 +289,7 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
                 new[statement] = parsed.card
                 markdown[statement] = parsed.rendered
                 words[statement] = parsed.words
+                packed[statement] = parsed.packed
                 sources[statement] = (item, parsed)
         results[id(item)] = result
     found: list[StudyDisagreement] = []
@@ -298,6 +300,7 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
         [words[st] for st in new],
         disagreements=found,
         summaries=[f"imported from {sources[st][0].path}" for st in new],
+        packed=[packed[st] for st in new],
     )
     ids.update(zip(new, created, strict=True))
     statements = list(new)
