@@ -90,10 +90,10 @@ def map_ahead(
                 # The workers are behind (this process was quicker with the last results
                 # than they were with the next): rather than wait idle, do the next chunk
                 # here; its results take their turn after those in flight.
-                part = next(later, None)
-                if part is not None:
+                stolen = next(later, None)
+                if stolen is not None:
                     done: Future[list[R]] = Future()
-                    done.set_result(work(part))
+                    done.set_result(work(stolen))
                     flight.append(done)
                     continue
             results = flight.popleft().result()
