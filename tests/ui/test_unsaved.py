@@ -40,6 +40,16 @@ async def until(pilot, condition: Callable[[], object], what: str) -> None:  # t
     raise AssertionError(f"timed out waiting for {what}")
 
 
+async def until_held(condition: Callable[[], object], what: str) -> None:
+    """``until`` for while a screen is held busy on purpose: Pilot's pause would wait (and
+    time out) for that screen to be idle; this only lets the event loop run."""
+    for _ in range(1200):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def deliver(sig: signal.Signals) -> None:
     """Send ``sig`` to this process, once the app's own handler is in place.
 
@@ -138,13 +148,12 @@ async def test_quitting_waits_for_the_save_to_be_shown_saved(seeded_library, mak
             key.set_sender(app)
             assert app._driver is not None
             app._driver.send_message(key)
-            await until(
-                pilot,
+            # Waited on without Pilot's pause, which waits for the screens to be idle too.
+            await until_held(
                 lambda: statement_of(seeded_library, claim_id) == before + " Held back",
                 "the save to commit",
             )
-            await until(
-                pilot,
+            await until_held(
                 lambda: not any(w.group == "edit" and w.is_running for w in app.workers),
                 "the save's worker to finish",
             )
