@@ -32,6 +32,26 @@ def test_a_delta_gives_back_the_new_text_exactly(old: list[str], new: list[str],
     assert unpack_full(pack_full(b)) == b
 
 
+def test_texts_longer_than_the_packing_window_and_older_packs_unpack_exactly() -> None:
+    # Packing uses an 8 KB window (delta._PACK_WBITS); revisions already stored were
+    # packed with a 32 KB one. A text whose repeats lie further back than 8 KB, packed
+    # either way, must come back exactly (red if the packer and unpacker disagree on the
+    # stream's form or its preset dictionary).
+    import random
+    import zlib
+
+    from curator_tui.delta import _ZDICT
+
+    rng = random.Random(7)
+    block = "".join(rng.choice("abcdefgh mTOR ß\n") for _ in range(9000))
+    text = block + "middle" + block
+    assert unpack_full(pack_full(text)) == text
+    older = zlib.compressobj(level=9, wbits=-15, zdict=_ZDICT)
+    stored = older.compress(text.encode("utf-8")) + older.flush()
+    assert len(stored) < len(pack_full(text))  # the 32 KB window did reach the repeat
+    assert unpack_full(stored) == text
+
+
 @given(st.lists(st.tuples(lines, st.booleans()), min_size=1, max_size=6))
 def test_a_chain_of_deltas_applied_as_tokens_gives_each_text(
     versions: list[tuple[list[str], bool]],

@@ -33,13 +33,21 @@ _MARKER = re.compile(r"(?:\d+\.|-)[^\S\n]+")
 _MOVED_MIN = 24  # shorter lines are cheaper stored than pointed at
 
 
+# Raw deflate. Packing uses an 8 KB window: a card is a few KB, so a 32 KB window finds
+# no more (10,000 generated cards pack to the same bytes), but setting one up costs twice
+# as long per text (1.27 s against 0.68 s for 10,000 cards). Unpacking keeps the largest
+# window, which reads what either packed.
+_PACK_WBITS = -13
+_UNPACK_WBITS = -15
+
+
 def _compress(data: bytes) -> bytes:
-    packer = zlib.compressobj(level=9, wbits=-15, zdict=_ZDICT)
+    packer = zlib.compressobj(level=9, wbits=_PACK_WBITS, zdict=_ZDICT)
     return packer.compress(data) + packer.flush()
 
 
 def _decompress(blob: bytes) -> bytes:
-    unpacker = zlib.decompressobj(wbits=-15, zdict=_ZDICT)
+    unpacker = zlib.decompressobj(wbits=_UNPACK_WBITS, zdict=_ZDICT)
     return unpacker.decompress(blob) + unpacker.flush()
 
 
