@@ -59,6 +59,23 @@ def test_triggers_are_back_and_work_after_a_bulk_insert(tmp_path: Path) -> None:
         assert cleared.scalar_one() is None
 
 
+def test_a_bulk_insert_leaves_the_index_s_settings_as_they_were(tmp_path: Path) -> None:
+    # index_new_claims gives FTS5 room for a whole batch of new terms; that setting is
+    # stored with the index, so it must be back at the default (1 MB) afterwards, and
+    # the index must hold exactly the claims' words.
+    engine = open_library(tmp_path / "lib.db")
+    with session_scope(engine) as session:
+        create_many(session, list(generate_cards(40, seed=3)))
+    with session_scope(engine) as session:
+        session.execute(
+            text("INSERT INTO claim_fts(claim_fts, rank) VALUES ('integrity-check', 1)")
+        )
+        stored = session.execute(text("SELECT v FROM claim_fts_config WHERE k = 'hashsize'"))
+        assert stored.scalar_one_or_none() in (None, 1024 * 1024)
+        found = session.execute(text("SELECT count(*) FROM claim_fts WHERE claim_fts MATCH 'the*'"))
+        assert found.scalar_one() > 0
+
+
 def test_a_refused_bulk_insert_leaves_the_triggers_and_no_rows(tmp_path: Path) -> None:
     engine = open_library(tmp_path / "lib.db")
     with session_scope(engine) as session:

@@ -312,10 +312,22 @@ def index_new_claims(connection: Any, first: int, last: int) -> None:
     What the insert trigger does row by row; FTS5 writes its pending terms out at every
     row's savepoint inside a trigger, which made indexing 10,000 new claims cost 5x more.
     """
+    # FTS5 gathers new terms in memory and writes a segment each time they pass its
+    # ``hashsize`` (1 MB by default), then merges the segments. A batch of 1,000 claims
+    # holds ~5 MB of terms (each word and its 1-3 character prefixes): with room for the
+    # whole batch, indexing 10,000 claims took 0.50 s instead of 0.71 s. The setting is
+    # stored with the index, so the default is put back in the same transaction.
+    connection.exec_driver_sql(_SET_HASHSIZE, (_BULK_HASHSIZE,))
     connection.exec_driver_sql(
         "INSERT INTO claim_fts(rowid, words) SELECT id, words FROM claim WHERE id BETWEEN ? AND ?",
         (first, last),
     )
+    connection.exec_driver_sql(_SET_HASHSIZE, (_DEFAULT_HASHSIZE,))
+
+
+_SET_HASHSIZE = "INSERT INTO claim_fts(claim_fts, rank) VALUES ('hashsize', ?)"
+_BULK_HASHSIZE = 16 * 1024 * 1024
+_DEFAULT_HASHSIZE = 1024 * 1024
 
 
 def unindexed_ids(session: Session) -> list[int]:
