@@ -102,19 +102,10 @@ async def settle(app: CuratorApp, pilot: Any) -> None:
         await pilot.pause()
 
 
-def typing_timers(app: CuratorApp) -> list[Any]:
-    """The screen's timers that wait for the filter's typing to pause, still pending."""
-    screen: Any = app.screen
-    checker = getattr(screen, "checker", None)
-    return [
-        timer
-        for timer in (
-            getattr(screen, "_detail_timer", None),
-            getattr(screen, "_hints_timer", None),
-            getattr(checker, "_page_timer", None),
-        )
-        if timer is not None
-    ]
+def waiting_on_typing(app: CuratorApp) -> bool:
+    """Is the screen's work that waits for the filter's typing to pause still to come?"""
+    waiting = getattr(app.screen, "waiting_on_typing", None)
+    return bool(waiting and waiting())
 
 
 def press(app: CuratorApp, key: str) -> None:
@@ -182,7 +173,7 @@ async def main() -> dict[str, Any]:
                 # without waiting for those timers every next key landed on the work they
                 # start, which only a typist at 3-4 keys a second meets, and not always.
                 await settle(app, pilot)
-                await until(lambda: not typing_timers(app))
+                await until(lambda: not waiting_on_typing(app))
                 await settle(app, pilot)
             result["keys"] = keys
             result["totals"] = expected

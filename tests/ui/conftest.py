@@ -65,21 +65,15 @@ async def workers_done(app) -> None:  # type: ignore[no-untyped-def]
             await worker.wait()
 
 
-def typing_timers(app) -> list[object]:  # type: ignore[no-untyped-def]
-    """The screen's timers that wait for typing to pause, still pending.
+def waiting_on_typing(app) -> bool:  # type: ignore[no-untyped-def]
+    """Is the screen's work that waits for typing to pause still to come?
 
     The claim's load, the row hints and the problem check of the page each start only
     once the keys stop; a test that settled before they fire would see the screen of a
     fast machine before them and of a slow one after (CI was fast enough to miss them).
     """
-    screen = app.screen
-    checker = getattr(screen, "checker", None)
-    timers = (
-        getattr(screen, "_detail_timer", None),
-        getattr(screen, "_hints_timer", None),
-        getattr(checker, "_page_timer", None),
-    )
-    return [timer for timer in timers if timer is not None]
+    waiting = getattr(app.screen, "waiting_on_typing", None)
+    return bool(waiting and waiting())
 
 
 async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
@@ -88,7 +82,7 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
     for _ in range(5):
         await workers_done(pilot.app)
         await pilot.pause()
-    await wait_until(pilot, lambda: not typing_timers(pilot.app), "the typing timers")
+    await wait_until(pilot, lambda: not waiting_on_typing(pilot.app), "the typing timers")
     for _ in range(3):
         await workers_done(pilot.app)
         await pilot.pause()

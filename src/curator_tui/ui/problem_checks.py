@@ -57,6 +57,10 @@ class ProblemChecker:
             self._page_timer.stop()
         self._page_timer = self.screen.set_timer(PAGE_CHECK_DELAY, self._check_pages)
 
+    def page_check_waiting(self) -> bool:
+        """Is a page check waiting for the list to stand still?"""
+        return self._page_timer is not None
+
     def _check_pages(self) -> None:
         self._page_timer = None
         claim_ids = tuple(dict.fromkeys(i for page in self._pages for i in page))

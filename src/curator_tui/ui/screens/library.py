@@ -97,6 +97,14 @@ class LibraryScreen(Screen[None]):
         """Is text typed on this screen not saved yet? (The main screen's claim pane.)"""
         return False
 
+    def waiting_on_typing(self) -> bool:
+        """Is work waiting for the keys to stop (the claim's load, the row hints)?
+
+        Tests and the filter bench wait for it before looking at the screen: a fast
+        machine would otherwise look before that work ran and a slow one after.
+        """
+        return self._detail_timer is not None or self._hints_timer is not None
+
     # --- live updates: what others save ----------------------------------------------
 
     @on(events.Mount)

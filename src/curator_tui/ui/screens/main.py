@@ -470,6 +470,10 @@ class MainScreen(TransferActions):
         """Unsaved text in the claim pane?"""
         return self.query_one(ClaimEditor).dirty
 
+    def waiting_on_typing(self) -> bool:
+        """The library screen's timers, or the page check's (the list's problem marks)."""
+        return super().waiting_on_typing() or self.checker.page_check_waiting()
+
     def unsaved_draft(self) -> Draft | None:
         """The claim pane's text, if it is not saved."""
         return claim_draft(self.query_one(ClaimEditor))
