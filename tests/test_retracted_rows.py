@@ -39,6 +39,16 @@ def test_rows_flag_claims_citing_a_retracted_study(any_library: Engine) -> None:
     assert found[cites].retracted  # a filtered page carries the flag too
     assert rows[cites].studies == 2  # the counts are unchanged by the flag's probe
 
+    # A correction or an expression of concern does not withdraw the study: no mark (the
+    # curation check says the same; the study itself shows its notice).
+    for nature in ("Correction", "Expression of concern"):
+        _notice(any_library, "10.5555/gone.2", nature)
+        with session_scope(any_library) as session:
+            assert not any(row.retracted for row in list_claims(session, limit=100))
+    _notice(any_library, "10.5555/gone.2", " retraction ")  # as a file may spell it
+    with session_scope(any_library) as session:
+        assert {row.id for row in list_claims(session, limit=100) if row.retracted} == {cites}
+
     _notice(any_library, "10.5555/gone.2", "")  # the notice withdrawn: the mark goes
     with session_scope(any_library) as session:
         assert not any(row.retracted for row in list_claims(session, limit=100))

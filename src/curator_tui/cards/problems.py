@@ -126,11 +126,15 @@ def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+# The one nature of a retraction notice that withdraws the study, folded.
+RETRACTION = "retraction"
+
+
 def is_retraction(nature: str) -> bool:
     """Whether a retraction notice's nature withdraws the study."""
     # Retraction Watch's natures: only a retraction does (a correction or an expression of
     # concern does not).
-    return nature.strip().casefold() == "retraction"
+    return nature.strip().casefold() == RETRACTION
 
 
 def _texts(card: Card) -> Iterator[tuple[str, Target, str]]:

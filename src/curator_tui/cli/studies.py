@@ -128,7 +128,7 @@ def cmd_studies(args: argparse.Namespace) -> int:
                 _write_json(out, (item.as_json() for item in claims))
             else:
                 header = ["Claim", "Statement", "DOI", "Stance", "Notice", "Date"]
-                title = f"{len(claims)} claim(s) citing a retracted study"
+                title = f"{len(claims)} claim(s) citing a study with a retraction notice"
                 _write_rows(out, title, header, (_claim_cells(item) for item in claims))
         elif args.json:
             _write_json(out, (row.as_json() for row in studies))

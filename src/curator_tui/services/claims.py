@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from curator_tui.cards.problems import RETRACTION
 from curator_tui.cards.text import clean, is_truncated
 from curator_tui.db import session_scope
 from curator_tui.models import Claim, Evidence, Mechanism, MechanismStep, Study, utcnow
@@ -199,10 +200,15 @@ def list_claims(
         .scalar_subquery()
     )
     # One probe per row of the page (evidence by claim, study by id), as the counts.
+    # Only a retraction withdraws a study (problems.is_retraction, which the check uses):
+    # a correction or an expression of concern is shown on the study, not as this mark.
     retracted = (
         sa_select(col(Evidence.id))
         .join(Study, col(Study.id) == col(Evidence.study_id))
-        .where(col(Evidence.claim_id) == col(Claim.id), col(Study.retraction_nature) != "")
+        .where(
+            col(Evidence.claim_id) == col(Claim.id),
+            func.lower(func.trim(col(Study.retraction_nature))) == RETRACTION,
+        )
         .exists()
     )
     query = sa_select(

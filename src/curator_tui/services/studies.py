@@ -16,6 +16,7 @@ from sqlalchemy import func, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from curator_tui.cards.words import fold
 from curator_tui.models import Claim, Evidence, Study
 from curator_tui.services.edits import EditStudy, apply
 from curator_tui.services.evidence import doi_or_error
@@ -54,8 +55,8 @@ def list_studies(
 ) -> list[StudyRow]:
     """The studies by DOI, with their claim counts.
 
-    ``search``: every word (case-insensitively) somewhere in the DOI, title, authors,
-    journal or PMID. ``missing``: only studies whose field of that name is empty.
+    ``search``: every word (folded as the filter folds: case, accents) somewhere in the
+    DOI, title, authors, journal or PMID. ``missing``: only studies whose field of that name is empty.
     """
     if missing is not None and missing not in MISSING_FIELDS:
         raise ValueError(f"a study has no field {missing!r}")
@@ -72,16 +73,19 @@ def list_studies(
     )
     if missing is not None:
         query = query.where(_empty(missing))
-    words = (search or "").casefold().split()
+    words = fold(search or "").split()
     rows: list[StudyRow] = []
     for study_id, claims, *values in session.connection().execute(query):
         record = dict(zip(RECORD_FIELDS, values, strict=True))
         if words:
-            # Python's casefold, not SQL's lower(): the same answer on both backends
-            # for any script (SQLite folds ASCII only).
-            haystack = " ".join(
-                str(record[name] or "") for name in ("doi", "title", "authors", "journal", "pmid")
-            ).casefold()
+            # Folded as the app's filter folds (case and marks: "muller" finds "Müller"),
+            # in Python, not SQL: the same answer on both backends for any script.
+            haystack = fold(
+                " ".join(
+                    str(record[name] or "")
+                    for name in ("doi", "title", "authors", "journal", "pmid")
+                )
+            )
             if not all(word in haystack for word in words):
                 continue
         rows.append(StudyRow(int(study_id), record, int(claims)))
