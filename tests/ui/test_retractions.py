@@ -206,3 +206,20 @@ async def test_the_list_marks_a_claim_citing_a_retracted_study(seeded_library, m
             assert coloured(first, app.theme_variables["error"])
         assert lines[claim_id]._segments[0].text != "⊘"
         assert "⊘ cites a retraction" in str(claims.border_subtitle)
+
+
+def test_the_import_summary_counts_broken_entries_of_a_reference_file() -> None:
+    """Good entries imported and one broken: the summary says so, as the CLI's exit 1 does."""
+    from curator_tui.services.importing import FileResult
+    from curator_tui.ui.screens.transfer_actions import import_result
+
+    broken = FileResult(
+        "/tmp/refs.bib",
+        "studies",
+        message="imported 3 entries, 2 new",
+        errors=["/tmp/refs.bib:9: not a DOI: 'see PDF'"],
+    )
+    summary = import_result([broken]).summary
+    assert summary == "Imported study records from 1 of 1 file(s); 1 broken entry."
+    clean = FileResult("/tmp/ok.bib", "studies", message="imported 1 entry, 1 new")
+    assert import_result([clean]).summary == "Imported study records from 1 of 1 file(s)."

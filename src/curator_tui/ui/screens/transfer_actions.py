@@ -57,6 +57,11 @@ def import_result(results: Sequence[FileResult]) -> ImportResult:
         summary += f"; {duplicates} already in the library"
     if failed:
         summary += f"; {len(failed)} failed"
+    # A reference file's broken entries leave its good ones imported, but the import is not
+    # clean (the CLI exits 1): the summary says so, not only the file's notice.
+    broken_entries = sum(len(r.errors) for r in results if r.status == "studies")
+    if broken_entries:
+        summary += f"; {broken_entries} broken entr{'y' if broken_entries == 1 else 'ies'}"
     return ImportResult(
         summary + ".", failed, claims[0] if claims else None, studies, studies_failed=broken
     )
