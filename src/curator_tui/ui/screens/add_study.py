@@ -58,6 +58,10 @@ class StudiesToAdd:
     studies: tuple[tuple[str, Record], ...]
 
 
+# The DOIs of a paste listed one per line; the rest are counted.
+SHOWN = 8
+
+
 def _without(problem: str, doi: str) -> str:
     """A lookup's one line without the DOI it starts with (shown beside it already)."""
     return strip_controls(problem.removeprefix(f"{doi}: "))
@@ -264,23 +268,46 @@ class AddStudyDialog(EditDialog[StudiesToAdd]):
         return lines
 
     def _several(self) -> Text:
-        """One line per DOI of a paste: its title and where it comes from, or why not."""
+        """One line per DOI of a paste: its title and where it comes from, or why not.
+
+        Each line is cut to the dialog's width, at most ``SHOWN`` DOIs are listed, and a
+        failure they share (Crossref unreachable) is said once: the list and its keys stay
+        on a 24-line screen however many DOIs were pasted.
+        """
+        width = self.query_one("#lookup-status").content_size.width or 60
+        failed = {
+            doi: _without(problem, doi)
+            for doi in self.dois
+            if (problem := self.problems.get(doi))
+            and doi not in self.linked
+            and doi not in self._pending
+            and self.found.get(doi) is None
+        }
+        reasons = set(failed.values())
+        shared = reasons.pop() if len(failed) > 1 and len(reasons) == 1 else None
         lines = Text()
-        for doi in self.dois:
-            if lines:
-                lines.append("\n")
-            lines.append(f"{doi}: ", style="bold")
-            found, problem = self.found.get(doi), self.problems.get(doi)
+        if shared is not None:
+            lines.append(f"{shared}: each added without a record", style="bold")
+        for doi in self.dois[:SHOWN]:
+            line = Text(f"{doi}: ", style="bold")
+            found = self.found.get(doi)
             if doi in self.linked:
-                lines.append("already linked to this claim: left out", style="italic")
+                line.append("already linked to this claim: left out", style="italic")
             elif doi in self._pending:
-                lines.append("looking it up on Crossref…", style="italic")
+                line.append("looking it up on Crossref…", style="italic")
             elif found is not None:
                 title = strip_controls(found.fields.get("title", "")) or "(no title)"
                 where = "in the library" if found.source == "library" else "from Crossref"
-                lines.append(f"{title} ({where})")
-            elif problem:
-                lines.append(f"{_without(problem, doi)}: added without a record", style="bold")
+                line.append(f"{title} ({where})")
+            elif doi in failed:
+                why = "" if shared is not None else f"{failed[doi]}: "
+                line.append(f"{why}added without a record", style="" if shared else "bold")
+            line.truncate(width, overflow="ellipsis")
+            if lines:
+                lines.append("\n")
+            lines.append_text(line)
+        if len(self.dois) > SHOWN:
+            lines.append(f"\n… and {len(self.dois) - SHOWN} more")
         lines.append(f"\nctrl+s links {sum(d not in self.linked for d in self.dois)} of them.")
         return lines
 
