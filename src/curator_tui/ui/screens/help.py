@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.keys import key_to_character
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
@@ -42,8 +43,17 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
 
 def _key_label(binding: Binding, keymap: dict[str, str]) -> str:
     keys = keymap.get(binding.id or "", binding.key)
+    return " ".join(_key_name(k.strip()) for k in keys.split(","))
+
+
+def _key_name(key: str) -> str:
+    """A key as a curator types it: ``!`` for exclamation_mark, ``del`` for delete."""
     names = {"slash": "/", "question_mark": "?", "delete": "del"}
-    return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
+    if key in names:
+        return names[key]
+    character = key_to_character(key) or ""
+    shown = len(character) == 1 and character.isprintable() and not character.isspace()
+    return character if shown else key
 
 
 def help_table(groups: Iterable[tuple[str, list[BindingType]]], keymap: dict[str, str]) -> Table:
