@@ -105,6 +105,9 @@ class CuratorApp(App[None]):
             "Commands",
             tooltip="Run any action by name, or jump to a claim",
             id="app.palette",
+            # The footer shows the palette's key already, at its right end: shown here
+            # too, it appeared twice. Kept for the help screen and for remapping.
+            show=False,
         ),
     ]
 
