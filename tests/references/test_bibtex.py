@@ -115,3 +115,15 @@ def test_a_doi_field_that_is_not_a_doi_is_an_error_and_a_short_doi_is_skipped(
     assert [r.doi for r in parsed.records] == ["10.1080/02640414.2024.2321021"]
     assert parsed.short_doi == 1
     assert len(parsed.errors) == 1 and parsed.errors[0].startswith(f"{path}:2: not a DOI")
+
+
+def test_math_in_a_title_becomes_text(tmp_path: Path) -> None:
+    # Sports-science titles carry VO$_2$max; a math symbol and an escaped dollar too.
+    bib = tmp_path / "math.bib"
+    bib.write_text(
+        "@article{a, title = {Effects of Training on {VO$_2$max} and $\\alpha$-Actinin at"
+        " 10$^{-3}$ M, in m$^2$, for \\$5}, author = {Lee, A}, doi = {10.1000/math.1}}\n",
+        encoding="utf-8",
+    )
+    [record] = parse_file(bib, bib.read_bytes()).records
+    assert record.title == "Effects of Training on VO₂max and α-Actinin at 10⁻³ M, in m², for $5"

@@ -21,6 +21,22 @@ from curator_tui.references.record import ParsedFile, ReferenceRecord
 _INHERITED = ("journal", "journaltitle", "booktitle", "year", "date", "volume", "number", "issue")
 
 
+# Math that is only a sub- or superscript (VO$_2$max, 10$^{-3}$, m$^2$): written with
+# Unicode's sub- and superscript characters where it has one for each character (the
+# decoder would give "VO_2max"). An escaped dollar (\$, Mendeley's {\$}) is text.
+_SCRIPT_MATH = re.compile(r"(?<!\\)\$([_^])(?:\{([^{}$\\]*)\}|([^{}$\\\s]))\$")
+_SUB = dict(zip("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎", strict=True))
+_SUPER = dict(zip("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ", strict=True))
+
+
+def _script(match: re.Match[str]) -> str:
+    table = _SUB if match.group(1) == "_" else _SUPER
+    body = (match.group(2) if match.group(2) is not None else match.group(3)).strip()
+    if body and all(c in table for c in body):
+        return "".join(table[c] for c in body)
+    return match.group(0)
+
+
 def parse_bibtex(path: str, data: bytes) -> ParsedFile:
     """Every entry of a .bib file, as records (see the module docstring)."""
     # Imported here: only an import of a .bib pays for bibtexparser and pylatexenc.
@@ -39,8 +55,9 @@ def parse_bibtex(path: str, data: bytes) -> ParsedFile:
     source = clean.decode(data, parsed)
     if source is None:
         return parsed
-    source = source.replace("\r\n", "\n").replace("\r", "\n")
-    latex = LatexDecodingMiddleware()
+    source = _SCRIPT_MATH.sub(_script, source.replace("\r\n", "\n").replace("\r", "\n"))
+    # Math decoded too ($\alpha$ is α): a title is read as text, not typeset.
+    latex = LatexDecodingMiddleware(keep_math_mode=False)
     library = parse_string(source, append_middleware=[SeparateCoAuthors(), SplitNameParts(), latex])
     for failed in library.failed_blocks:
         line = (failed.start_line or 0) + 1
