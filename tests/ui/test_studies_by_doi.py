@@ -257,3 +257,20 @@ async def test_the_app_hands_its_config_crossref_settings_to_the_lookup(empty_li
         used = app.main.study_lookup.crossref
         assert used is app.crossref
         assert (used.base_url, used.mailto) == ("http://127.0.0.1:9/mirror", "ada@example.org")
+
+
+async def test_what_ctrl_s_said_of_the_doi_goes_when_the_doi_changes(
+    seeded_library, crossref
+) -> None:  # type: ignore[no-untyped-def]
+    """Seen in tmux: "Type or paste a DOI." stayed under the field after a DOI was typed."""
+    claim_id = new_claim(seeded_library)
+    app = app_on(seeded_library, crossref)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await open_dialog(pilot, claim_id)
+        error = dialog.query_one("#dialog-error")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: "Type or paste a DOI" in str(error.render()), "why")
+        assert isinstance(app.screen, AddStudyDialog)
+        await type_text(pilot, "10/abc")
+        await settle(pilot)
+        assert str(error.render()) == ""

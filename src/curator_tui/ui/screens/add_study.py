@@ -162,6 +162,9 @@ class AddStudyDialog(EditDialog[StudiesToAdd]):
     @on(Input.Changed, "#study-doi")
     def doi_typed(self, event: Input.Changed) -> None:
         event.stop()
+        # What the last ctrl+s said of the DOI ("Type or paste a DOI.") is about the text
+        # that was there; the text has changed, so it goes (ctrl+s checks again).
+        self.query_one("#dialog-error", Static).update("")
         self._doi_changed(at_once=False)
 
     def _doi_changed(self, at_once: bool) -> None:

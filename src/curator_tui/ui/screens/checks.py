@@ -33,8 +33,12 @@ def doi_problem(text: str) -> str | None:
 
 
 def study_problem(values: dict[str, str]) -> str | None:
+    """A number field that holds no whole number (what else is wrong, the library says)."""
     for name in ("year", "sample_size"):
         value = values.get(name, "").strip()
+        label = name.replace("_", " ").capitalize()
+        if value.startswith("-") and value[1:].isdigit():
+            return f"{label} cannot be negative."
         if value and not value.isdigit():
-            return f"{name.replace('_', ' ').capitalize()} must be a whole number."
+            return f"{label} must be a whole number."
     return None
