@@ -472,6 +472,20 @@ def test_missing_rows_are_not_found(library: Engine) -> None:
     assert count(library, "study") == 0
 
 
+def test_typed_pages_get_an_en_dash_as_imported_ones_do(library: Engine) -> None:
+    from curator_tui.services.evidence import get_or_create_study, update_study
+
+    with session_scope(library) as session:
+        study = get_or_create_study(session, "10.1000/pages", pages="101-110")
+    with session_scope(library) as session:
+        row = session.get(Study, study)
+        assert row is not None and row.pages == "101–110"
+        update_study(session, study, pages="e0123")  # not a range: kept as typed
+    with session_scope(library) as session:
+        row = session.get(Study, study)
+        assert row is not None and row.pages == "e0123"
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

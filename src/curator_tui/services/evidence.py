@@ -12,6 +12,7 @@ from curator_tui.cards.doi import DOIError, normalize_doi
 from curator_tui.cards.model import Stance
 from curator_tui.cards.text import clean
 from curator_tui.models import Evidence, Study
+from curator_tui.references.clean import pages as reference_pages
 from curator_tui.services.common import fetch, renumber, siblings, touch
 from curator_tui.services.errors import ServiceError
 from curator_tui.study_fields import STUDY_FIELDS
@@ -48,6 +49,9 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
                 _check_year(out[name])
         else:
             out[name] = clean(str(value))
+            if name == "pages":
+                # Typed as imported ones are: "101-110" is 101–110 (an en dash).
+                out[name] = reference_pages(out[name])
             if name == "pmid" and out[name] and not _PMID.fullmatch(out[name]):
                 raise ServiceError(f"a PMID is a number of up to 9 digits, not {out[name]!r}")
     return out
