@@ -352,6 +352,11 @@ def test_on_a_terminal_a_table_with_text_never_markup(
     assert re.search(r"┃ DOI +┃ Claims ┃ Year ┃", screen), screen
     assert "[bold]Power[/bold] [red]" in screen
     assert all(doi in screen for doi in (SHARED, STARK, UNKNOWN, LONELY))
+    # At 80 columns too, each DOI on one line (the title gives up the room; tmux trial:
+    # "10.1000/ab" / "c.2020.1" split over two lines).
+    status, narrow = on_terminal("studies", "--no-pager", "--db", library, columns=80, lines=50)
+    assert status == 0, narrow
+    assert all(doi in narrow for doi in (SHARED, STARK, UNKNOWN, LONELY)), narrow
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

@@ -49,6 +49,10 @@ def _write_json(out: Output, objects: Iterable[dict[str, Any]]) -> None:
     out.write("\n]\n" if opened else "[]\n")
 
 
+# The widest a DOI's column is kept on one line for (longer ones are folded).
+DOI_WIDTH = 40
+
+
 def _write_rows(out: Output, title: str, header: Sequence[str], rows: Iterable[list[str]]) -> None:
     """A Rich table on a terminal; tab-separated lines (header first) when piped."""
     if not _is_terminal(out):
@@ -60,14 +64,18 @@ def _write_rows(out: Output, title: str, header: Sequence[str], rows: Iterable[l
     from rich.table import Table
     from rich.text import Text
 
+    rows = list(rows)
     table = Table(title=title, title_justify="left", expand=False)
-    for name in header:
+    for index, name in enumerate(header):
         numeric = name in ("Claims", "Claim", "Year")
-        # A DOI is shown whole (folded), never cut with an ellipsis.
+        # A DOI is shown whole, never cut with an ellipsis: on one line (the title and
+        # authors give up the room) unless it is longer than DOI_WIDTH, then folded.
+        longest = max((len(row[index]) for row in rows), default=0) if name == "DOI" else 0
         table.add_column(
             name,
             justify="right" if numeric else "left",
             overflow="fold" if name == "DOI" else "ellipsis",
+            min_width=min(longest, DOI_WIDTH) or None,
         )
     for row in rows:
         # Curators' text is data, never markup.
