@@ -55,6 +55,9 @@ class EditDialog(ModalScreen[ResultT | None], Generic[ResultT]):
         # Without it the first field took it, all of its text selected, and the next key
         # typed (meant for the field the error was about) replaced the study's title.
         self.refocus: str | None = None
+        # ...and why it was refused, shown in the dialog's error line (a notice alone sat
+        # over the dialog's keys and went away).
+        self.refused_because: str | None = None
 
     def start_editing(self) -> None:
         """Remember the saved values, then put any draft in the fields (call on mount)."""
@@ -70,6 +73,8 @@ class EditDialog(ModalScreen[ResultT | None], Generic[ResultT]):
         if self.refocus is not None:
             # After the subclass's own first focus (its on_mount, which called this).
             self.call_after_refresh(self._focus_again, self.refocus)
+        if self.refused_because and (error := self.query("#dialog-error")):
+            error.first(Static).update(self.refused_because)
 
     def _focus_again(self, name: str) -> None:
         found = self.query(f"#{name}")

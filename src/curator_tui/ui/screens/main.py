@@ -367,7 +367,7 @@ class MainScreen(TransferActions):
         if typed is not None and self.detail is not None:
             # Refused for another reason (the server went away, a read-only library):
             # the dialog comes back with what was typed, to save again or copy out.
-            self.open_dialog(typed.origin, typed.fields, self.detail, typed.focused)
+            self.open_dialog(typed.origin, typed.fields, self.detail, typed.focused, reason)
 
     @on(NothingToUndo)
     def nothing_to_undo(self) -> None:
@@ -386,9 +386,11 @@ class MainScreen(TransferActions):
         draft: dict[str, str] | None = None,
         detail: ClaimDetail | None = None,
         focus: str | None = None,
+        refused_because: str | None = None,
     ) -> None:
         """Open the dialog an origin names (with a draft's text), for ``detail`` or the current
-        claim; ``focus``: the field to put the cursor in."""
+        claim; ``focus``: the field to put the cursor in; ``refused_because``: why the
+        library refused this text last time, said in the dialog."""
         if origin.action == "new_claim":
             self.app.push_screen(openers.new_claim(self.run_edit, draft))
             return
@@ -414,6 +416,7 @@ class MainScreen(TransferActions):
         dialog = openers.claim_dialog(origin, detail, run, draft, self.study_lookup.find)
         if isinstance(dialog, EditDialog):
             dialog.refocus = focus
+            dialog.refused_because = refused_because
             opened.append(dialog)
         if isinstance(dialog, str):
             self.notify(dialog, severity="warning")
