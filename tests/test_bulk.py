@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,69 @@ def test_a_read_ahead_worker_loads_no_database_code(tmp_path: Path) -> None:
     )
     # The first chunk ran in this process; the others in the worker, with nothing heavy.
     assert done.stdout.strip() == str([[]] * 4), done.stdout
+
+
+def _triggers_seen_by_another_connection(path: Path) -> int:
+    import sqlite3
+
+    other = sqlite3.connect(path)
+    try:
+        found = other.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+        return int(found.fetchone()[0])
+    finally:
+        other.close()
+
+
+def test_no_other_connection_sees_the_triggers_suspended(tmp_path: Path) -> None:
+    """A batch whose studies are all known writes nothing before the triggers are dropped:
+    the drop must still be inside the batch's transaction (tmux/CLI trial: the driver
+    committed it on its own, so a second import saw them gone, took the same claim ids,
+    and a killed import left them dropped for good)."""
+    from curator_tui.db import suspended_triggers
+
+    path = tmp_path / "lib.db"
+    engine = open_library(path)
+    before = _triggers_seen_by_another_connection(path)
+    with session_scope(engine) as session:
+        connection = session.connection()
+        connection.exec_driver_sql("SELECT count(*) FROM claim").all()  # a read: no transaction
+        with suspended_triggers(connection, BULK_INSERT_TRIGGERS) as suspended:
+            assert suspended  # they were dropped, in here
+            assert _triggers_seen_by_another_connection(path) == before
+        session.rollback()  # as a killed process would: nothing of it remains
+    assert _triggers_seen_by_another_connection(path) == before
+
+
+def test_two_imports_at_once_both_finish_whole(tmp_path: Path) -> None:
+    """Two processes import into one library at the same moment: every card once, under
+    its own id, and the triggers all there after (before the fix: UNIQUE failures on
+    claim.id, lost triggers, duplicated claims)."""
+    library = tmp_path / "lib.db"
+    open_library(library).dispose()
+    folders = []
+    for name, seed in (("a", 11), ("b", 12)):
+        folder = tmp_path / name
+        folder.mkdir()
+        for number, card in enumerate(generate_cards(1500, seed=seed)):
+            markdown = render_markdown(replace(card, statement=f"{name} {number} {card.statement}"))
+            (folder / f"{number:04d}.md").write_text(markdown, encoding="utf-8")
+        folders.append(folder)
+    before = _triggers_seen_by_another_connection(library)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "curator_tui.cli", "--db", str(library), "import", "-q", str(f)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for f in folders
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err
+    engine = open_library(library)
+    with session_scope(engine) as session:
+        claims = session.execute(text("SELECT count(*), count(DISTINCT statement) FROM claim"))
+        assert tuple(claims.one()) == (3000, 3000)
+        session.execute(text("INSERT INTO claim_fts(claim_fts) VALUES ('integrity-check')"))
+    assert _triggers_seen_by_another_connection(library) == before

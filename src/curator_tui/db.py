@@ -417,6 +417,19 @@ BULK_INSERT_TRIGGERS = (
 )
 
 
+def begin_write(connection: Connection) -> None:
+    """On SQLite, make sure a write transaction is open (``BEGIN IMMEDIATE`` if none is).
+
+    What the caller reads from here on (the highest claim id, the known studies) cannot
+    change under it: SQLite lets one writer in at a time, and this takes that turn now
+    (waiting up to the busy timeout). PostgreSQL's transactions need nothing here.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 @contextmanager
 def suspended_triggers(connection: Connection, names: Sequence[str]) -> Iterator[set[str]]:
     """These SQLite triggers off for a bulk write inside the caller's transaction.
@@ -438,6 +451,11 @@ def suspended_triggers(connection: Connection, names: Sequence[str]) -> Iterator
     if connection.dialect.name != "sqlite":
         yield set()
         return
+    # The driver begins a transaction only before an INSERT, UPDATE or DELETE: a DROP
+    # TRIGGER run first (a batch whose studies were all known) was committed on its own.
+    # Others then saw the library without its triggers, two imports took the same claim
+    # ids, and a process killed before the end left them dropped for good.
+    begin_write(connection)
     stored = connection.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
         f"({', '.join('?' * len(names))})",

@@ -25,7 +25,7 @@ from curator_tui.cards.files import (
 )
 from curator_tui.cards.model import Card
 from curator_tui.cards.parse import CardParseError, ParsedCard
-from curator_tui.db import describe_db_error, session_scope
+from curator_tui.db import begin_write, describe_db_error, session_scope
 from curator_tui.models import Claim
 from curator_tui.readahead import map_ahead
 from curator_tui.references import REFERENCE_SUFFIXES
@@ -334,6 +334,7 @@ def _store_alone(engine: Engine, item: _Parsed, replace: bool) -> FileResult:
     """One file in its own transaction: everything in it, or nothing."""
     try:
         with session_scope(engine) as session:
+            begin_write(session.connection())
             return _store(session, item, replace)
     except ServiceError as exc:
         return FileResult(str(item.path), "failed", message=f"{item.path}: {exc}")
@@ -448,6 +449,9 @@ class Importer:
         stored: dict[int, FileResult] = {}
         try:
             with session_scope(self.engine) as session:
+                # The write lock first: the studies and claim ids read next stay true
+                # until this batch commits, whatever another import does meanwhile.
+                begin_write(session.connection())
                 if self.replace:
                     for item in parsed:
                         stored[id(item)] = _store(session, item, self.replace)
