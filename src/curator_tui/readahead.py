@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -32,6 +33,10 @@ def _exit_with(parent: int) -> None:
     A worker blocks on its task queue, whose pipe it holds both ends of: killed with
     SIGKILL, the parent would leave it waiting forever.
     """
+
+    # Ctrl+C reaches the whole process group: the importing process decides when to stop
+    # (between two transactions), and shuts this worker down then.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:

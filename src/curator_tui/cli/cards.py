@@ -13,6 +13,7 @@ from curator_tui.cli.common import (
     CliError,
     cannot_create,
     cannot_write,
+    interrupt_between_writes,
     open_engine,
     stderr_console,
     stdout_console,
@@ -69,24 +70,26 @@ def cmd_import(args: argparse.Namespace) -> int:
         if progress_bar is not None:
             progress_bar.advance(progress_task)
 
-    importer = Importer(
-        engine,
-        replace=args.replace,
-        on_result=report,
-        update=args.update,
-        dry_run=args.dry_run,
-    )
-    if show_progress:
-        from rich.progress import Progress
+    with interrupt_between_writes() as stop:
+        importer = Importer(
+            engine,
+            replace=args.replace,
+            on_result=report,
+            update=args.update,
+            dry_run=args.dry_run,
+            stop=stop,
+        )
+        if show_progress:
+            from rich.progress import Progress
 
-        with Progress(console=stdout_console(), transient=True) as progress_bar:
-            progress_task = progress_bar.add_task("Importing", total=len(paths))
+            with Progress(console=stdout_console(), transient=True) as progress_bar:
+                progress_task = progress_bar.add_task("Importing", total=len(paths))
+                importer.add_all(paths)
+                importer.flush()
+            progress_bar = None
+        else:
             importer.add_all(paths)
             importer.flush()
-        progress_bar = None
-    else:
-        importer.add_all(paths)
-        importer.flush()
     results = importer.results
     failed = sum(not r.ok or bool(r.errors) for r in results)
     if not args.quiet:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -119,3 +123,30 @@ def cannot_write(path: Path, exc: OSError | sqlite3.Error) -> CliError:
 def cannot_create(folder: Path, exc: OSError) -> CliError:
     """The error for a folder (and its parents) we could not create."""
     return CliError(f"cannot create {folder}: {_reason(folder, exc, makes_folders=True)}")
+
+
+@contextmanager
+def interrupt_between_writes() -> Iterator[threading.Event]:
+    """Ctrl+C (SIGINT) sets the event instead of raising wherever the code happens to be.
+
+    A KeyboardInterrupt raised inside SQLAlchemy or the driver could leave a connection
+    holding SQLite's write lock while the import went on (each later file then waited out
+    the busy timeout: a CLI trial saw an import hang for minutes), or be swallowed by a
+    garbage-collection callback. The caller checks the event between transactions and
+    stops there. A second ctrl+c raises at once.
+    """
+    asked = threading.Event()
+
+    def interrupted(signum: int, frame: Any) -> None:
+        if asked.is_set():
+            raise KeyboardInterrupt
+        asked.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield asked  # signals go to the main thread only: nothing to install
+        return
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield asked
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -394,8 +395,11 @@ class Importer:
         seconds: float = 0.5,
         update: bool = False,
         dry_run: bool = False,
+        stop: threading.Event | None = None,
     ) -> None:
         self.engine = engine
+        # Set (by ctrl+c) to stop at the next point between two transactions.
+        self.stop = stop
         self.replace = replace
         self.update = update
         self.dry_run = dry_run
@@ -427,7 +431,13 @@ class Importer:
         ):
             self._add(_taken(read))
 
+    def _stop_if_asked(self) -> None:
+        # Between transactions: what was committed is whole claims, the rest never written.
+        if self.stop is not None and self.stop.is_set():
+            raise KeyboardInterrupt
+
     def _add(self, item: FileResult | _Parsed | _Records) -> None:
+        self._stop_if_asked()
         if isinstance(item, _Records):
             self.flush()
             self._report(
@@ -444,6 +454,7 @@ class Importer:
 
     def flush(self) -> None:
         """Write the pending files and report them."""
+        self._stop_if_asked()
         pending, self._pending = self._pending, []
         parsed = [item for item in pending if isinstance(item, _Parsed)]
         stored: dict[int, FileResult] = {}
