@@ -314,7 +314,7 @@ def test_migration_0014_counts_changes_and_can_go_back(new_target: Callable[...,
             claim_id = create_claim(session, OLD)
         assert _queue(engine) == {claim_id: None}
         _migrate(engine, "head")
-        assert current_revision(engine) == head_revision() == "0014"
+        assert current_revision(engine) == head_revision()
         assert _queue(engine) == {claim_id: 0}  # queued before: counted from nothing
         _restate(engine, claim_id, NEW)
         _restate(engine, claim_id, NEW)  # the same statement: not a change

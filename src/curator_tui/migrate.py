@@ -82,6 +82,10 @@ REVISION_TABLES: dict[str, frozenset[str]] = {
     | {"claim_fts", "library_meta", "claim_revision"}
     | {"claim_fingerprint", "claim_fingerprint_stale", "claim_check"}
     | {"claim_pair", "claim_duplicate", "claim_duplicate_state"},  # a column and triggers
+    "0015": BASELINE_TABLES
+    | {"claim_fts", "library_meta", "claim_revision"}
+    | {"claim_fingerprint", "claim_fingerprint_stale", "claim_check"}
+    | {"claim_pair", "claim_duplicate", "claim_duplicate_state"},  # triggers only
 }
 # Tables only a SQLite library has (the FTS5 index): not expected of a PostgreSQL one.
 SQLITE_ONLY_TABLES = frozenset({"claim_fts"})
