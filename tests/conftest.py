@@ -278,10 +278,13 @@ def run_cli(
     cwd: str | os.PathLike[str] | None = None,
     timeout: float = 60,
     binary: bool = False,
+    reader_gone: bool = False,
 ) -> subprocess.CompletedProcess[Any]:
     """Run ``python -m curator_tui.cli ARGS [--db DB]`` with CURATOR_DB unset (unless in ``env``).
 
     Output is text (UTF-8); ``binary=True`` gives bytes, for byte-exact checks.
+    ``reader_gone=True``: stdout is a pipe nobody reads (``| head`` after it quit), so
+    every write to it fails; only stderr is captured.
     """
     environ = {k: v for k, v in os.environ.items() if k != "CURATOR_DB"}
     environ.update({"COLUMNS": "200", "NO_COLOR": "1"})
@@ -289,6 +292,23 @@ def run_cli(
     argv = [sys.executable, "-m", "curator_tui.cli", *map(str, args)]
     if db is not None:
         argv += ["--db", str(db)]
+    if reader_gone:
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            return subprocess.run(
+                argv,
+                stdout=write,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                env=environ,
+                cwd=cwd,
+                timeout=timeout,
+                check=False,
+            )
+        finally:
+            os.close(write)
     return subprocess.run(
         argv,
         input=input.encode("utf-8") if binary and input is not None else input,

@@ -277,6 +277,24 @@ def test_export_all_then_import_into_a_new_library(
     assert sorted(md for _, md in again.values()) == sorted(md for _, md in expected.values())
 
 
+def test_an_import_whose_reader_went_away_still_imports_every_file(
+    run_cli: RunCli, tmp_path: Path
+) -> None:
+    # `curator import DIR | head -3`: the reader quits after three lines, but the import
+    # must not stop halfway and exit 0 (it did: the first failed write ended it). More
+    # files than one batch (Importer: 250), so there is a second batch to lose.
+    source = tmp_path / "source.db"
+    assert run_cli("generate", "--claims", "300", "--seed", "4", "-q", db=source).returncode == 0
+    cards = tmp_path / "cards"
+    assert run_cli("export", "--all", "--out", cards, db=source).returncode == 0
+    target = tmp_path / "target.db"
+    result = run_cli("import", cards, db=target, reader_gone=True)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    listed = json.loads(run_cli("list", "--json", db=target).stdout)
+    assert len(listed) == len(list(cards.iterdir())) == 300
+
+
 @pytest.mark.parametrize("command", [["list"], ["import", "PLACEHOLDER"], ["export", "--all"]])
 def test_a_file_that_is_not_a_library_is_left_alone(
     command: list[str], run_cli: RunCli, tmp_path: Path, seed_paths: dict[str, Path]

@@ -191,3 +191,15 @@ def test_fix_tidies_through_the_history_and_never_links(tmp_path: Path, run_cli:
     assert "edited the synthesis" in history
     export = run_cli("export", str(claim), db=db).stdout
     assert f"One trial ({DOI}) and {OTHER}." in export
+
+
+def test_a_reader_that_goes_away_does_not_turn_a_failing_check_into_a_pass(
+    tmp_path: Path, run_cli: RunCli
+) -> None:
+    # `curator check | head -1` under pipefail: the status must still be the check's.
+    db = tmp_path / "seeded.db"
+    _seed(db)
+    result = run_cli("check", db=db, reader_gone=True)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert re.search(r"\d+ errors, \d+ warnings? in \d+ claims", result.stderr), result.stderr

@@ -270,6 +270,20 @@ def test_fetch_missing_looks_up_only_studies_with_empty_fields(
     assert server.requests == []  # and its answer came from the cache
 
 
+def test_fetch_whose_reader_went_away_still_fills_every_study(
+    library: str, server: CrossrefServer, run_cli: Any
+) -> None:
+    # `curator studies fetch --missing | head -1`: the first failed write ended the
+    # look-ups, with status 0 and the other studies left empty.
+    result = run_cli("studies", "fetch", "--missing", db=library, reader_gone=True)
+    # Crossref does not know UNKNOWN: that, and only that, fails the command.
+    assert result.returncode == 1
+    assert result.stderr == f"curator: error: {UNKNOWN}: not found on Crossref\n"
+    assert {request.doi for request in server.requests} == {SHARED, STARK, LONELY, UNKNOWN}
+    assert record(library, LONELY)["title"]
+    assert record(library, STARK)["pages"]
+
+
 def test_fetch_failures_are_one_line_each_and_the_rest_is_filled(
     library: str, capfd: pytest.CaptureFixture[str], dump_library: Any
 ) -> None:

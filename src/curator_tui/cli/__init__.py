@@ -94,7 +94,9 @@ def main(
         stderr_console().print("curator: interrupted", markup=False)
         return 130
     except BrokenPipeError:
-        # The reader (e.g. `| head`, or the pager the user quit) went away: not an error.
+        # The reader (e.g. `| head`, or the pager the user quit) went away: not an error
+        # for a listing. Commands that change the library or whose status is a result
+        # (import, check, studies fetch) write through common.OutlivingStdout and finish.
         sys.stderr.close()
         return 0
     except OSError as exc:

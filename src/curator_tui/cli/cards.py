@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from curator_tui.cli.common import (
     CliError,
+    OutlivingStdout,
     cannot_create,
     cannot_write,
     interrupt_between_writes,
@@ -38,6 +39,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     engine = open_engine(args.db, create=True)
     err = stderr_console()
+    # A reader that goes away (`| head`) must not stop the import halfway with status 0.
+    out = OutlivingStdout()
     show_progress = not args.quiet and sys.stdout.isatty() and len(paths) > 1
     progress_bar: Any = None
 
@@ -65,8 +68,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             if progress_bar is not None:
                 progress_bar.console.print(line, markup=False, highlight=False)
             else:
-                sys.stdout.write(line + "\n")
-                sys.stdout.flush()
+                out.write(line + "\n")
+                out.flush()
         if progress_bar is not None:
             progress_bar.advance(progress_task)
 
@@ -94,7 +97,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     failed = sum(not r.ok or bool(r.errors) for r in results)
     if not args.quiet:
         done = sum(len(r.claim_ids) for r in results if r.status in ("imported", "replaced"))
-        sys.stdout.write(
+        out.write(
             f"{len(results)} file(s): {done} claim(s) imported or replaced, {failed} failed\n"
         )
     return 1 if failed else 0

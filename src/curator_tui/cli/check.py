@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import TYPE_CHECKING, Any
 
-from curator_tui.cli.common import CliError, open_engine, stderr_console
+from curator_tui.cli.common import CliError, OutlivingStdout, open_engine, stderr_console
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -87,7 +86,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     errors = warnings = 0
     claims: set[int] = set()
     first = True
-    out = sys.stdout
+    out = OutlivingStdout()
     if args.json:
         out.write("[")
     problem: Problem

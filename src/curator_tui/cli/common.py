@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,44 @@ def stdout_console() -> Console:
     from rich.console import Console
 
     return Console(highlight=False, soft_wrap=True)
+
+
+class OutlivingStdout:
+    """Standard output for a command whose exit status says what it found (``check``).
+
+    When the reader goes away (``| head -1``) the rest is written nowhere and the command
+    goes on to the end, so its status is still the result: a script running with
+    ``pipefail`` must not see a passing check where the check alone fails. (Elsewhere a
+    reader that has what it wanted is not an error: ``main`` exits 0.)
+    """
+
+    def __init__(self) -> None:
+        self.reader_gone = False
+
+    def write(self, text: str) -> None:
+        """Write ``text`` unless the reader went away."""
+        if self.reader_gone:
+            return
+        try:
+            sys.stdout.write(text)
+        except BrokenPipeError:
+            self._discard()
+
+    def flush(self) -> None:
+        """Flush what is buffered, if anyone still reads it."""
+        if self.reader_gone:
+            return
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            self._discard()
+
+    def _discard(self) -> None:
+        self.reader_gone = True
+        # What is still buffered goes there too, at exit, instead of failing again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
 def warn(message: str) -> None:

@@ -14,11 +14,10 @@ import argparse
 import json
 import re
 import shutil
-import sys
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from curator_tui.cli.common import CliError, open_engine, stderr_console
+from curator_tui.cli.common import CliError, OutlivingStdout, open_engine, stderr_console
 from curator_tui.cli.pager import Output, output
 
 if TYPE_CHECKING:
@@ -220,6 +219,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     engine = open_engine(args.db, create=False)
     dois, failures = _targets(engine, args)
     errors = stderr_console()
+    out = OutlivingStdout()  # a reader gone (`| head`) must not stop the look-ups halfway
     for line in failures:
         errors.print(f"curator: error: {line}", markup=False)
     for index, doi in enumerate(dois):
@@ -242,8 +242,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
             errors.print(f"curator: error: {message}", markup=False)
             failures.append(message)
             continue
-        sys.stdout.write(_said(filled, args.update) + "\n")
-        sys.stdout.flush()
+        out.write(_said(filled, args.update) + "\n")
+        out.flush()
     return 1 if failures else 0
 
 
