@@ -286,9 +286,39 @@ def open_library(path: Path | str, *, create: bool = True) -> Engine:
             raise LibraryError(f"cannot create the library {file}: {file.parent} does not exist")
     if _is_read_only(file):
         return _open_read_only(file)
+    _mend_journal_files(file)
     engine = make_engine(file)
     create_schema(engine)
     return engine
+
+
+def _mend_journal_files(file: Path) -> None:
+    """Give the library's ``-wal`` and ``-shm`` files its own permissions where they lack write.
+
+    SQLite creates them with the library's permissions. A session that browsed the library
+    while it was read-only (``chmod 444``) leaves them read-only, and once the library is
+    writable again every change fails with "attempt to write a readonly database".
+    """
+    import stat
+
+    mode = stat.S_IMODE(file.stat().st_mode) if file.exists() else 0
+    if not mode & stat.S_IWUSR:
+        return
+    for suffix in ("-wal", "-shm"):
+        side = file.with_name(file.name + suffix)
+        try:
+            if stat.S_IMODE(side.stat().st_mode) & stat.S_IWUSR:
+                continue
+            side.chmod(mode)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            if os.access(side, os.W_OK):
+                continue  # not ours to change, but we may write it
+            raise LibraryError(
+                f"cannot use the library {file}: {side.name} beside it is read-only"
+                " (left by a session that browsed it read-only): make it writable"
+            ) from None
 
 
 def _holds_a_library(engine: Engine) -> bool:

@@ -169,6 +169,31 @@ def test_read_only_library(library: Path, open_dir: Path, nobody_python) -> None
     assert dump(library) == before
 
 
+@as_root
+def test_a_library_browsed_read_only_can_be_changed_once_writable_again(  # type: ignore[no-untyped-def]
+    open_dir: Path, nobody_python
+) -> None:
+    # The curator's own library and folder: SQLite makes its -wal and -shm as they are.
+    open_dir.chmod(0o777)
+    library = open_dir / "own.db"
+    engine = open_library(library)
+    seed(engine)
+    engine.dispose()
+    os.chown(library, NOBODY, NOBODY)
+    card = Path(shutil.copy(DATA / "card-rir-vs-failure.txt", open_dir))
+    card.chmod(0o644)
+    library.chmod(0o444)
+    listed = as_nobody(nobody_python, "list", "--json", db=library)
+    assert listed.returncode == 0, listed.stderr
+    # Browsing left them read-only (SQLite gave them the library's permissions then).
+    shm = library.with_name(library.name + "-shm")
+    assert shm.exists() and not stat.S_IMODE(shm.stat().st_mode) & stat.S_IWUSR
+    library.chmod(0o644)
+    result = as_nobody(nobody_python, "import", "--replace", "-q", str(card), db=library)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+
+
 def test_missing_directory(tmp_path: Path) -> None:
     line = one_clean_error(curator("import", str(DATA), db=tmp_path / "nowhere" / "lib.db"))
     assert "does not exist" in line
