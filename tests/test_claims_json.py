@@ -250,6 +250,14 @@ def test_importing_the_same_document_twice_skips_then_replaces(
     assert "3 claim(s) imported or replaced" in done.stdout
 
 
+def test_a_document_without_claims_says_so(run_cli: Any, tmp_path: Path) -> None:
+    path = tmp_path / "none.json"
+    path.write_text('{"format": "curator-claims", "version": 1, "claims": []}\n', encoding="utf-8")
+    done = run_cli("import", path, db=tmp_path / "lib.db")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == f"{path}: holds no claims: nothing imported"
+
+
 # --- bad documents ------------------------------------------------------------------------
 
 

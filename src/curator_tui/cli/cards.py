@@ -55,7 +55,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         elif not args.quiet:
             ids = ", ".join(str(i) for i in result.claim_ids)
             detail = {
-                "imported": f"imported as claim {ids}",
+                # A claims export may hold none ("claims": []).
+                "imported": f"imported as claim {ids}"
+                if ids
+                else "holds no claims: nothing imported",
                 "replaced": f"replaced claim {ids}",
                 "duplicate": result.message,
                 # A dry run of a reference file imported nothing: its message says so.
