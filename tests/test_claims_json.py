@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -245,9 +246,26 @@ def test_importing_the_same_document_twice_skips_then_replaces(
     assert done.stderr.count("skipped") == 3
     again = json.loads(_export(run_cli, copy, tmp_path / "b.json", "--format", "json"))
     assert [c["id"] for c in again["claims"]] == [1, 2, 3]
+    # --replace with the same document: each claim is as it was, and says so; no revision.
     done = run_cli("import", "--replace", path, db=copy)
     assert done.returncode == 0, done.stderr
-    assert "3 claim(s) imported or replaced" in done.stdout
+    assert done.stderr.count("as it is: unchanged") == 3, done.stderr
+    assert _revisions(copy) == {1: 1, 2: 1, 3: 1}
+    # A document where one claim differs replaces that one.
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["claims"][1]["synthesis"] = "A synthesis written since."
+    path.write_text(json.dumps(document), encoding="utf-8")
+    done = run_cli("import", "--replace", path, db=copy)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("as it is: unchanged") == 2, done.stderr
+    assert "replaced claim 1, 2, 3" in done.stdout
+    assert _revisions(copy) == {1: 1, 2: 2, 3: 1}
+
+
+def _revisions(db: str) -> dict[int, int]:
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute("SELECT claim_id, count(*) FROM claim_revision GROUP BY 1")
+        return dict(rows.fetchall())
 
 
 def test_a_document_without_claims_says_so(run_cli: Any, tmp_path: Path) -> None:

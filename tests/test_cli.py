@@ -115,6 +115,24 @@ def test_reimport_is_a_duplicate(
     assert dump_library(seeded.db) == before
 
 
+def test_replacing_a_claim_with_its_own_export_changes_nothing(
+    seeded: Seeded, run_cli: RunCli, tmp_path: Path, dump_library: Any
+) -> None:
+    # Its export carries no study design or sample size; the library keeps them (a card's
+    # empty field never clears the library's), so the claim reads the same: no new rows,
+    # no new version, no revision.
+    card = tmp_path / "one.md"
+    assert run_cli("export", "1", "-o", card, db=seeded.db).returncode == 0
+    before = dump_library(seeded.db)
+    result = run_cli("import", "--replace", card, db=seeded.db)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (
+        f"{card}: claim 1 already holds exactly this card: unchanged"
+    )
+    assert dump_library(seeded.db) == before
+    # (tests/test_claims_json.py: a claim that differs is still replaced.)
+
+
 def test_import_with_a_bad_file(
     tmp_path: Path, run_cli: RunCli, seed_paths: dict[str, Path]
 ) -> None:

@@ -254,7 +254,9 @@ def test_reimporting_the_export_gives_back_the_same_claim(
     assert again.status == "duplicate"
     [replaced] = import_paths(library, [export_file], replace=True)
 
-    assert (replaced.status, replaced.claim_ids) == ("replaced", [claim_id])
+    # Nothing to replace: the claim already reads exactly as its export.
+    assert (replaced.status, replaced.claim_ids) == ("duplicate", [claim_id])
+    assert replaced.message.endswith("already holds exactly this card: unchanged")
     card = load(library, claim_id)
     assert card == imported.card
     assert render_markdown(card) == imported.export

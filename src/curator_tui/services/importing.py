@@ -32,8 +32,14 @@ from curator_tui.readahead import map_ahead
 from curator_tui.references import REFERENCE_SUFFIXES
 from curator_tui.services import claims_json, history
 from curator_tui.services.card_studies import StudyDisagreement
-from curator_tui.services.cards import create_from_card, create_many, replace_from_card
+from curator_tui.services.cards import (
+    create_from_card,
+    create_many,
+    load_card,
+    replace_from_card,
+)
 from curator_tui.services.claims import find_by_statement
+from curator_tui.services.common import STALE_KEY
 from curator_tui.services.errors import ServiceError
 from curator_tui.services.evidence import upsert_study_record
 
@@ -218,6 +224,31 @@ def _disagreement_warning(path: str, parsed: ParsedCard, found: StudyDisagreemen
     return f"{path}:{line}: study {found.doi}: the card differs in {fields}: {outcome}"
 
 
+def _replace_changes(
+    session: Session, claim_id: int, card: Card, found: list[StudyDisagreement]
+) -> bool:
+    """Replace the claim with ``card``; False, with nothing written, if that changes nothing.
+
+    Tried in a savepoint and compared as the library then reads it, so an identical card
+    (an export imported back with --replace) neither rewrites the claim's rows nor adds a
+    revision. The study records merge as the replace merges them: a field the card leaves
+    empty keeps the library's value, so the card alone cannot say whether anything changes.
+    """
+    before = load_card(session, claim_id)
+    stale = set(session.info.get(STALE_KEY, ()))
+    savepoint = session.begin_nested()
+    replace_from_card(session, claim_id, card, overwrite_shared=True, disagreements=found)
+    session.flush()
+    if load_card(session, claim_id) == before:
+        savepoint.rollback()
+        # Nor is it rendered again at the commit: even storing the same text rewrites the
+        # full-text index's entry for it.
+        session.info[STALE_KEY] = stale
+        return False
+    savepoint.commit()
+    return True
+
+
 def _store(session: Session, item: _Parsed, replace: bool) -> FileResult:
     """Write one parsed file in the session's transaction (raises on a database refusal)."""
     path, parsed = item.path, item.cards
@@ -236,12 +267,18 @@ def _store(session: Session, item: _Parsed, replace: bool) -> FileResult:
             )
             result.claim_ids.append(claim_id)
         elif replace:
-            replace_from_card(
-                session, existing, card.card, overwrite_shared=True, disagreements=found
-            )
-            history.note(session, existing, f"replaced from {path}", "replaced")
             result.claim_ids.append(existing)
-            result.status = "replaced"
+            if _replace_changes(session, existing, card.card, found):
+                history.note(session, existing, f"replaced from {path}", "replaced")
+                result.status = "replaced"
+            elif len(parsed) == 1:
+                result.status = "duplicate"
+                result.message = f"claim {existing} already holds exactly this card: unchanged"
+            else:
+                result.warnings.append(
+                    f"{path}: {card.card.statement[:40]!r}... is claim {existing} as it is:"
+                    " unchanged"
+                )
         else:
             result.claim_ids.append(existing)
             if len(parsed) == 1:
