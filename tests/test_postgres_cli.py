@@ -285,3 +285,71 @@ def test_without_psycopg_the_url_says_what_to_install(secret_url: str) -> None:
 def test_a_url_of_another_database_kind_is_refused_in_one_line(run_cli: Any) -> None:
     line = one_error_line(run_cli("list", db="mysql://root:s3cret@localhost/lib"))
     assert "postgresql://" in line and PASSWORD not in line
+
+
+def test_a_malformed_url_is_one_line_without_its_password(run_cli: Any) -> None:
+    for url in (
+        f"postgresql://alice:{PASSWORD}@127.0.0.1:notaport/lib1",
+        f"postgresql://alice:{PASSWORD}@[::1/lib1",
+    ):
+        result = run_cli("list", db=url)
+        line = one_error_line(result)
+        no_secret(result)
+        assert "not a valid database URL" in line, line
+    result = run_cli("list", db=f"postgresql+psycopg2://alice:{PASSWORD}@127.0.0.1/lib1")
+    line = one_error_line(result)
+    no_secret(result)
+    assert "psycopg 3, not psycopg2" in line and "postgresql+psycopg://" in line
+
+
+MEMBERS = ("curator_member_a", "curator_member_b")
+TEAM = "curator_team"
+
+
+@pytest.fixture
+def team_of_two(server: PgServer) -> Iterator[str]:
+    """An empty database owned by a team role (two curators' roles are its members)."""
+    server.execute(
+        f"DO $$ BEGIN CREATE ROLE {TEAM} NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    for member in MEMBERS:
+        server.execute(
+            f"DO $$ BEGIN CREATE ROLE {member} LOGIN IN ROLE {TEAM};"
+            " EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+        )
+    name = server.new_database(owner=TEAM)
+    yield name
+    server.drop_database(name)
+
+
+def test_curators_of_one_team_share_the_tables_the_first_of_them_made(
+    server: PgServer, team_of_two: str, run_cli: Any
+) -> None:
+    database = team_of_two
+    first, second = (server.url(database, member) for member in MEMBERS)
+    made = run_cli("import", "-q", DATA / "card-rir-vs-failure.txt", db=first)
+    assert made.returncode == 0, made.stderr
+    # The tables belong to the team, not to the curator who happened to open it first...
+    owners = server.execute(
+        "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'", database
+    )
+    assert owners == [(TEAM,)]
+    # ... so the second curator lists, imports and edits them too.
+    listed = run_cli("list", "--json", db=second)
+    assert listed.returncode == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) == 1
+    added = run_cli("import", "-q", DATA / "card-exercise-order.txt", db=second)
+    assert added.returncode == 0, added.stderr
+
+
+def test_a_role_that_may_not_read_is_told_so_not_that_the_library_is_read_only(
+    server: PgServer, imported: str, team_db: str, run_cli: Any
+) -> None:
+    stranger = "curator_stranger"
+    server.execute(
+        f"DO $$ BEGIN CREATE ROLE {stranger} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )
+    for argv in (("list",), ("export", "--all")):
+        line = one_error_line(run_cli(*argv, db=server.url(team_db, stranger)))
+        assert "permission denied for table" in line, line
+        assert "may not read the library" in line and "read-only" not in line, line

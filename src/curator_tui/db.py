@@ -48,14 +48,29 @@ def library_url(target: str) -> str:
     Raises LibraryError for a URL of a database curator-tui does not support.
     """
     scheme = target[: target.index("://")].lower()
-    backend = scheme.split("+", 1)[0]
+    backend, _, driver = scheme.partition("+")
     if backend in {"postgresql", "postgres"}:
-        return PG_DRIVER + target[target.index("://") :] if "+" not in scheme else target
-    if backend == "sqlite":
-        return target
-    raise LibraryError(
-        f"cannot open {display_name(target)}: a library is a file path or a postgresql:// URL"
-    )
+        if driver and driver != "psycopg":
+            raise LibraryError(
+                f"cannot open {display_name(target)}: curator-tui reaches PostgreSQL through"
+                f" psycopg 3, not {driver}: write postgresql:// or postgresql+psycopg://"
+            )
+        url = PG_DRIVER + target[target.index("://") :]
+    elif backend == "sqlite":
+        url = target
+    else:
+        raise LibraryError(
+            f"cannot open {display_name(target)}: a library is a file path or a postgresql:// URL"
+        )
+    try:
+        make_url(url).port  # noqa: B018  (parsing the port is what fails: 'host:notaport')
+    except (ArgumentError, ValueError):
+        # Named without the URL: it did not parse, so its password could be anywhere in it.
+        raise LibraryError(
+            "not a valid database URL (check its host and port, e.g."
+            " postgresql://user@host:5432/dbname)"
+        ) from None
+    return url
 
 
 def resolve_library(option: str | None, environ: Mapping[str, str] | None = None) -> Path | str:
@@ -78,7 +93,7 @@ def display_name(target: Engine | URL | Path | str) -> str:
         return str(target)
     try:
         url = target if isinstance(target, URL) else make_url(target)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         return "the library URL"  # unparsable: it may hold a password anywhere
     if url.get_backend_name() == "sqlite" and url.database:
         # A read-only library is opened as file:PATH?mode=ro (see _open_read_only).
@@ -102,7 +117,7 @@ def mask_password(text: str, target: Engine | URL | Path | str | None) -> str:
             if isinstance(target, URL)
             else make_url(target)
         )
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return text
     password = url.password
     if password:
@@ -241,9 +256,23 @@ def _reason(exc: Exception) -> str:
     lines = [line for line in str(orig or exc).splitlines() if line.strip()] or [type(exc).__name__]
     # libpq writes "FATAL:  password authentication failed"; one space reads better.
     reason = " ".join(lines[0].split())
+    if "permission denied for" in reason and _was_a_read(exc):
+        # Not read-only: this role may not even browse it.
+        return f"{reason}: {CANNOT_READ}"
     if any(sign in reason for sign in _READ_ONLY_SIGNS):
         return READ_ONLY
     return reason
+
+
+CANNOT_READ = (
+    "this role may not read the library (its administrator can grant it access:"
+    " see 'A team library' in the README)"
+)
+
+
+def _was_a_read(exc: Exception) -> bool:
+    statement = " ".join(str(getattr(exc, "statement", None) or "").split()).upper()
+    return statement.startswith(("SELECT", "WITH")) and "FOR UPDATE" not in statement
 
 
 def is_busy(exc: Exception) -> bool:

@@ -157,6 +157,28 @@ def _kill_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def _as_the_database_owner(connection: Connection) -> None:
+    """On PostgreSQL, make the library's tables as the role that owns the database.
+
+    With a login role for each curator, all members of the team's role (``createdb -O
+    curators lib1``), the tables would otherwise belong to whoever first opened the
+    library, and the others could not even read them ("permission denied for table
+    claim"). A member of the owning role creates them as that role, for the length of this
+    transaction; anyone else (the owner itself, an administrator) as themselves.
+    """
+    owner = connection.exec_driver_sql(
+        "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()"
+        " AND pg_get_userbyid(datdba) <> current_user"
+        " AND pg_has_role(current_user, datdba, 'MEMBER')"
+    ).scalar()
+    if owner is not None:
+        from psycopg import sql
+
+        # SET takes no bound parameters: the name is quoted as an identifier here.
+        query = sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(owner)).as_string(None)
+        connection.exec_driver_sql(query)
+
+
 def _migration_engine(engine: Engine, *, foreign_keys_off: bool) -> Engine:
     """An engine for one migration transaction; on SQLite, the transaction is ours."""
     from curator_tui.db import engine_options
@@ -170,6 +192,7 @@ def _migration_engine(engine: Engine, *, foreign_keys_off: bool) -> Engine:
             # once do not both create it; the second waits, then finds it made. The lock
             # is the transaction's, released at its commit or rollback.
             connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+            _as_the_database_owner(connection)
 
         event.listen(migration, "begin", lock)
         if kill_at.isdigit():
