@@ -277,3 +277,35 @@ async def test_a_wrapped_step_hangs_under_its_number(empty_library, make_app) ->
         lines = console.export_text().rstrip("\n").splitlines()
         assert len(lines) > 2 and lines[0].startswith(" 1. word0")
         assert all(line.startswith("    word") for line in lines[1:]), lines
+
+
+async def test_typing_after_a_save_goes_on_at_the_end(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    """The save trims a trailing space and reloads the field: the cursor stays at the end
+    (it went to the start, and the next key typed landed before the statement)."""
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        claim_id = app.screen.detail.id
+        await pilot.press("1")
+        area = app.screen.focused
+        assert area.id == "statement"
+        await pilot.press("end")
+        await type_text(pilot, " TRAIL ")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with session_scope(seeded_library) as session:
+            saved = session.get(Claim, claim_id).statement
+        assert saved.endswith(" TRAIL"), saved
+        await type_text(pilot, "Z")
+        assert area.text == saved + "Z"
+        # The synthesis is saved (and reloaded) the same way.
+        await pilot.press("tab")
+        assert app.screen.focused.id == "synthesis"
+        synthesis = app.screen.focused
+        synthesis.move_cursor(synthesis.document.end)
+        await type_text(pilot, " MORE ")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await type_text(pilot, "Y")
+        with session_scope(seeded_library) as session:
+            assert synthesis.text == session.get(Claim, claim_id).synthesis + "Y"

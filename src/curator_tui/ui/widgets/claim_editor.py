@@ -81,10 +81,15 @@ class ClaimEditor(Vertical):
         # Control characters (escape sequences from a hostile file) are never drawn.
         statement, synthesis = strip_controls(detail.statement), strip_controls(detail.synthesis)
         self._saved = (statement, synthesis)
-        if self.statement.text != statement:
-            self.statement.load_text(statement)
-        if self.synthesis.text != synthesis:
-            self.synthesis.load_text(synthesis)
+        for area, text in ((self.statement, statement), (self.synthesis, synthesis)):
+            if area.text == text:
+                continue
+            if same:
+                # The same claim again (its save trimmed a trailing space, say): the cursor
+                # stays where it was, so the next key goes on where the curator typed.
+                load_keeping_cursor(area, text)
+            else:
+                area.load_text(text)
 
     @property
     def values(self) -> tuple[str, str]:
@@ -153,3 +158,12 @@ class ClaimEditor(Vertical):
         """Back to the saved text."""
         self.statement.load_text(self._saved[0])
         self.synthesis.load_text(self._saved[1])
+
+
+def load_keeping_cursor(area: TextArea, text: str) -> None:
+    """Put ``text`` in ``area`` with the cursor where it was (within the new text)."""
+    row, column = area.cursor_location
+    area.load_text(text)
+    row = min(row, area.document.line_count - 1)
+    column = min(column, len(area.document.get_line(row)))
+    area.move_cursor((row, column))
