@@ -6,8 +6,11 @@ would save (issue 11: no silent overwrites, anywhere).
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy.engine import Engine
 
+from curator_tui.authors import with_author
 from curator_tui.db import session_scope
 from curator_tui.services import edits
 from curator_tui.services.cards import ClaimDetail, load_claim
@@ -207,3 +210,42 @@ async def test_a_refused_dialog_comes_back_with_the_cursor_in_the_field_it_had(
         await type_text(pilot, "2024")  # the year's text is selected: typing replaces it
         assert app.screen.fields()["study-year"] == "2024"
         assert app.screen.fields()["study-title"] == title
+
+
+def screen_text(app) -> str:  # type: ignore[no-untyped-def]
+    """What the terminal shows now, as plain text."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_the_statement_conflict_names_who_when_and_their_text(
+    seeded_library, make_app
+) -> None:  # type: ignore[no-untyped-def]
+    """The statement's question said only "changed elsewhere"; the step's named who and
+    when. Now it does too, and shows what they saved (their brackets as typed)."""
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        shown = app.screen.detail
+        await pilot.press("1")
+        editor = app.screen.query_one("#claim-editor")
+        editor.statement.move_cursor(editor.statement.document.end)
+        await type_text(pilot, " MINE")
+        theirs = "Their [bold]statement[/bold] now."
+        save_elsewhere(
+            with_author(seeded_library, "Alice Curator"),
+            edits.EditClaim(shown.id, statement=theirs),
+        )
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the conflict")
+        question = str(app.screen.question)
+        assert question.startswith(f"Claim {shown.id} was changed elsewhere (by Alice Curator, "), (
+            question
+        )
+        assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC\) since you opened it", question)
+        assert f"Their statement now: {theirs}" in question
+        await pilot.pause()
+        assert "[bold]statement[/bold]" in screen_text(app)
+        await pilot.press("n")  # keep my text here
+        await settle(pilot)
+        assert editor.values[0] == shown.statement + " MINE"
+        assert claim(seeded_library, shown.id).statement == theirs

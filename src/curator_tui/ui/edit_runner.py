@@ -67,7 +67,9 @@ class EditRunner:
             with session_scope(self.engine) as session:
                 applied = edits.apply(session, edit)
         except Conflict as exc:
-            self.screen.post_message(EditFailed(edit, str(exc), True, undone))
+            # What the other curator saved, so the question to overwrite it is not blind.
+            now = self._now(edit.claim_id) if isinstance(edit, edits.EditClaim) else None
+            self.screen.post_message(EditFailed(edit, str(exc), True, undone, now))
             return
         except ServiceError as exc:
             self.screen.post_message(EditFailed(edit, str(exc), False, undone))
@@ -89,4 +91,11 @@ class EditRunner:
             with session_scope(self.engine) as session:
                 return load_claim(session, claim_id)
         except NotFound:
+            return None
+
+    def _now(self, claim_id: int) -> ClaimDetail | None:
+        """The claim as it is now, or None when it cannot be read (the question goes on)."""
+        try:
+            return self._detail(claim_id)
+        except SQLAlchemyError:
             return None

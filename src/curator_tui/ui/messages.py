@@ -66,14 +66,26 @@ class Edited(Message):
 
 
 class EditFailed(Message):
-    """The library refused an edit; ``conflict``: the claim changed elsewhere since it was read."""
+    """The library refused an edit; ``conflict``: the claim changed elsewhere since it was read.
 
-    def __init__(self, edit: Edit, reason: str, conflict: bool, undone: str | None) -> None:
+    ``now``: on a conflict, the claim as the library holds it now (what the other curator
+    saved), when it could be read.
+    """
+
+    def __init__(
+        self,
+        edit: Edit,
+        reason: str,
+        conflict: bool,
+        undone: str | None,
+        now: ClaimDetail | None = None,
+    ) -> None:
         super().__init__()
         self.edit = edit
         self.reason = reason
         self.conflict = conflict
         self.undone = undone
+        self.now = now
 
 
 class DetailLoaded(Message):

@@ -9,12 +9,19 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+
+from curator_tui.cards.text import strip_controls
 from curator_tui.services import edits
+from curator_tui.services.cards import ClaimDetail
 from curator_tui.ui.guard import TypedText
 from curator_tui.ui.screens.dialogs import ConfirmDialog
 
 if TYPE_CHECKING:
     from curator_tui.ui.screens.main import MainScreen
+
+# How much of the other curator's text the overwrite question shows (a dialog, not a diff).
+THEIRS_SHOWN = 300
 
 
 def changed_elsewhere(
@@ -55,7 +62,12 @@ def changed_elsewhere(
     )
 
 
-def ask_overwrite(screen: MainScreen, edit: edits.EditClaim) -> None:
+def ask_overwrite(
+    screen: MainScreen, edit: edits.EditClaim, reason: str, now: ClaimDetail | None
+) -> None:
+    """The claim pane's save was refused: say who changed the claim and when, show what
+    they saved in the fields this save touches, and ask whether to overwrite it."""
+
     def decided(overwrite: bool | None) -> None:
         if overwrite:
             screen.run_edit(replace(edit, expected_version=None))
@@ -64,11 +76,24 @@ def ask_overwrite(screen: MainScreen, edit: edits.EditClaim) -> None:
                 "Your text is still in the editor; escape discards it and shows the saved claim."
             )
 
+    question = Text(f"{reason[:1].upper()}{reason[1:]}.")
+    if now is not None:
+        for name, mine, theirs in (
+            ("statement", edit.statement, now.statement),
+            ("synthesis summary", edit.synthesis, now.synthesis),
+        ):
+            if mine is not None:
+                # Their text is data: a Text, never markup; control characters not drawn.
+                question.append(f"\nTheir {name} now: ")
+                question.append(shorten(strip_controls(theirs)), style="italic")
+    question.append("\nOverwrite with your text?")
     screen.app.push_screen(
-        ConfirmDialog(
-            "This claim was changed elsewhere since you opened it. Overwrite with your text?",
-            yes="Overwrite",
-            no="Keep my text here",
-        ),
+        ConfirmDialog(question, yes="Overwrite", no="Keep my text here"),
         decided,
     )
+
+
+def shorten(text: str, limit: int = THEIRS_SHOWN) -> str:
+    """``text`` on one line, cut to ``limit`` characters (with an ellipsis)."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

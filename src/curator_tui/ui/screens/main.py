@@ -354,7 +354,7 @@ class MainScreen(TransferActions):
             and isinstance(edit, edits.EditClaim)
             and edit.expected_version is not None
         ):
-            conflicts.ask_overwrite(self, edit)
+            conflicts.ask_overwrite(self, edit, message.reason, message.now)
             return
         if message.conflict and message.undone is None:
             conflicts.changed_elsewhere(self, edit, message.reason, typed)
