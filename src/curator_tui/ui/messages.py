@@ -88,6 +88,14 @@ class EditFailed(Message):
         self.now = now
 
 
+class AccessChecked(Message):
+    """Whether the curator may change the library (``read_only``: browse and export only)."""
+
+    def __init__(self, read_only: bool) -> None:
+        super().__init__()
+        self.read_only = read_only
+
+
 class DetailLoaded(Message):
     """A claim, read for the panes (None: it is gone); ``request``: newer ones win."""
 

@@ -23,7 +23,7 @@ from textual.widgets import Footer, Header, Input, ProgressBar, TabbedContent, T
 from curator_tui.cards.model import Stance
 from curator_tui.cards.problems import Problem
 from curator_tui.cards.render import render_markdown
-from curator_tui.db import session_scope
+from curator_tui.db import is_read_only, session_scope
 from curator_tui.services import edits, history
 from curator_tui.services.cards import ClaimDetail, load_claim
 from curator_tui.services.crossref import CrossrefSettings
@@ -32,6 +32,7 @@ from curator_tui.ui.drafts import Draft, Origin
 from curator_tui.ui.edit_runner import EditRunner
 from curator_tui.ui.guard import EditGuard, TypedText
 from curator_tui.ui.messages import (
+    AccessChecked,
     DetailLoaded,
     DialogRequested,
     DiffLoaded,
@@ -95,6 +96,8 @@ class MainScreen(TransferActions):
         # The curation check (issue 13); a problem to go to once its claim is shown.
         self.checker = ProblemChecker(self, engine)
         self.jump_to: Problem | None = None
+        # A library the curator may only browse and export (said in the header).
+        self.read_only = False
 
     # --- layout ----------------------------------------------------------------------
 
@@ -142,6 +145,7 @@ class MainScreen(TransferActions):
         self.query_one(ClaimList).focus()
         self.show_detail(None)
         self.first_page()
+        self._check_access()
         # Watched rather than waiting for Input.Changed: the query starts with the keystroke,
         # while the screen is laid out again, instead of after it.
         self.watch(self.query_one("#filter", Input), "value", self.filter_typed, init=False)
@@ -188,7 +192,30 @@ class MainScreen(TransferActions):
         if active == "history" or detail is None:
             self.refresh_history()
         self.check_shown(detail)
-        self.sub_title = f"{self.library_name} · claim {claim_id}" if detail else self.library_name
+        self._show_sub_title()
+
+    def _show_sub_title(self) -> None:
+        """The library's name and the claim shown."""
+        claim = f" · claim {self.detail.id}" if self.detail else ""
+        self.sub_title = f"{self.library_name}{claim}"
+
+    @work(thread=True, group="access", exit_on_error=False)
+    def _check_access(self) -> None:
+        # On PostgreSQL a query (the role's privileges): not on the event loop.
+        self.post_message(AccessChecked(is_read_only(self.engine)))
+
+    @on(AccessChecked)
+    def access_checked(self, message: AccessChecked) -> None:
+        self.read_only = message.read_only
+        if message.read_only:
+            # In the title: the header cuts a long library path short, never the title.
+            self.title = f"{self.app.title} (read-only)"
+            # Before anything is typed, rather than when the first save is refused.
+            self.notify(
+                "This library is read-only: you may browse and export, not change it.",
+                severity="warning",
+                timeout=10,
+            )
 
     def _follow(self, keep: str | None) -> None:
         """The cursor follows an item that moved to the other list of its pane (a flip)."""
