@@ -249,3 +249,33 @@ async def test_the_statement_conflict_names_who_when_and_their_text(
         await settle(pilot)
         assert editor.values[0] == shown.statement + " MINE"
         assert claim(seeded_library, shown.id).statement == theirs
+
+
+async def test_a_refused_undo_says_where_to_bring_back_a_revision(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
+    """An undo refused because someone saved the claim since said why and stopped there;
+    it now names the History pane by its key as the bindings (and the keymap) give it."""
+    app = make_app(seeded_library, keys={"tabs.history": "h"})
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        shown = app.screen.detail
+        step = shown.mechanisms[0].steps[0]
+        await pilot.press("2")
+        highlight(app.screen.query_one("#mechanism-editor"), f"step:{step.id}")
+        await pilot.press("J")
+        await settle(pilot)
+        save_elsewhere(
+            with_author(seeded_library, "Bob Reviewer"),
+            edits.EditClaim(shown.id, synthesis="Their synthesis."),
+        )
+        await pilot.press("ctrl+z")
+        await settle(pilot)
+        refused = [n for n in notices(app) if n.startswith("Cannot undo")]
+        assert len(refused) == 1, notices(app)
+        assert "changed elsewhere (by Bob Reviewer" in refused[0]
+        assert refused[0].endswith(
+            ". Press h for the History pane: r there restores an earlier revision."
+        ), refused[0]
+        # The key it names does open the History pane.
+        await pilot.press("h")
+        await settle(pilot)
+        assert app.screen.query_one("#tabs").active == "history"

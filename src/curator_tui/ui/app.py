@@ -143,7 +143,9 @@ class CuratorApp(App[None]):
         self.sub_title = self.library_name
         if self.config.keys:
             self.set_keymap(self.config.keys)
-        self.push_screen(MainScreen(self.engine, self.library_name, self.crossref))
+        self.push_screen(
+            MainScreen(self.engine, self.library_name, self.crossref, self.config.keys)
+        )
         # Everything alive once the screen is up (Textual, SQLAlchemy, the widgets: ~150k
         # objects) lives as long as the app. Frozen, the collector stops walking it on
         # each full collection, which stalled a keystroke now and then by 50-100 ms.

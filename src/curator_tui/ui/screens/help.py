@@ -41,6 +41,15 @@ def binding_groups() -> list[tuple[str, list[BindingType]]]:
     ]
 
 
+def key_of(binding_id: str, keymap: dict[str, str]) -> str:
+    """The key (the first, when it has several) that runs the binding ``binding_id``."""
+    for _group, bindings in binding_groups():
+        for binding in bindings:
+            if isinstance(binding, Binding) and binding.id == binding_id:
+                return _key_label(binding, keymap).split(" ")[0]
+    raise KeyError(binding_id)
+
+
 def _key_label(binding: Binding, keymap: dict[str, str]) -> str:
     keys = keymap.get(binding.id or "", binding.key)
     return " ".join(_key_name(k.strip()) for k in keys.split(","))

@@ -50,6 +50,7 @@ from curator_tui.ui.problem_checks import ProblemChecker, error_claims, target_k
 from curator_tui.ui.screens import conflicts, openers
 from curator_tui.ui.screens.claim_drafts import claim_draft, put_back_drafts
 from curator_tui.ui.screens.dialogs import ConfirmDialog, EditDialog
+from curator_tui.ui.screens.help import key_of
 from curator_tui.ui.screens.main_keys import MAIN_BINDINGS, TAB_FOCUS
 from curator_tui.ui.screens.transfer_actions import TransferActions
 from curator_tui.ui.study_lookup import StudyLookup
@@ -84,9 +85,15 @@ class MainScreen(TransferActions):
     BINDINGS = MAIN_BINDINGS
 
     def __init__(
-        self, engine: Engine, library_name: str, crossref: CrossrefSettings | None = None
+        self,
+        engine: Engine,
+        library_name: str,
+        crossref: CrossrefSettings | None = None,
+        keys: dict[str, str] | None = None,
     ) -> None:
+        """``keys``: the user's keymap (binding id to keys), to name keys in notices."""
         super().__init__(engine, library_name)
+        self.keys = keys or {}
         # How the add-study dialog finds a DOI's record: the library, then Crossref.
         self.study_lookup = StudyLookup(engine, crossref or CrossrefSettings(cache_dir=None))
         self.edits = EditRunner(self, engine)
@@ -388,6 +395,16 @@ class MainScreen(TransferActions):
             return
         if message.undone is not None:
             reason = f"Cannot undo {message.undone}: {message.reason}"
+            if message.conflict:
+                # Undo cannot go past another curator's change; a revision still can.
+                history, restore = (
+                    key_of("tabs.history", self.keys),
+                    key_of("history.restore", self.keys),
+                )
+                reason += (
+                    f". Press {history} for the History pane: {restore} there restores an"
+                    " earlier revision."
+                )
         else:
             reason = message.reason[:1].upper() + message.reason[1:]
         self.notify(reason, severity="error", markup=False)
