@@ -242,14 +242,19 @@ def test_importing_the_same_document_twice_skips_then_replaces(
     assert run_cli("import", path, db=copy).returncode == 0
     done = run_cli("import", path, db=copy)
     assert done.returncode == 0
-    # (As for a Markdown stream of several cards, the summary counts the file's claims.)
-    assert done.stderr.count("skipped") == 3
+    # Nothing written: the file says so, and the summary counts no claims.
+    assert done.stdout.splitlines() == [
+        f"{path}: every claim is already in the library, as 1, 2, 3 (use --replace to update them)",
+        "1 file(s): 0 claim(s) imported or replaced, 0 failed",
+    ]
     again = json.loads(_export(run_cli, copy, tmp_path / "b.json", "--format", "json"))
     assert [c["id"] for c in again["claims"]] == [1, 2, 3]
     # --replace with the same document: each claim is as it was, and says so; no revision.
     done = run_cli("import", "--replace", path, db=copy)
     assert done.returncode == 0, done.stderr
-    assert done.stderr.count("as it is: unchanged") == 3, done.stderr
+    assert done.stdout.splitlines()[0] == (
+        f"{path}: every claim already holds exactly its card: 1, 2, 3 unchanged"
+    )
     assert _revisions(copy) == {1: 1, 2: 1, 3: 1}
     # A document where one claim differs replaces that one.
     document = json.loads(path.read_text(encoding="utf-8"))
@@ -258,7 +263,8 @@ def test_importing_the_same_document_twice_skips_then_replaces(
     done = run_cli("import", "--replace", path, db=copy)
     assert done.returncode == 0, done.stderr
     assert done.stderr.count("as it is: unchanged") == 2, done.stderr
-    assert "replaced claim 1, 2, 3" in done.stdout
+    assert f"{path}: replaced claim 2" in done.stdout.splitlines()
+    assert "1 claim(s) imported or replaced" in done.stdout
     assert _revisions(copy) == {1: 1, 2: 2, 3: 1}
 
 

@@ -133,6 +133,21 @@ def test_replacing_a_claim_with_its_own_export_changes_nothing(
     # (tests/test_claims_json.py: a claim that differs is still replaced.)
 
 
+def test_an_export_stream_imported_into_its_own_library_imports_nothing(
+    seeded: Seeded, run_cli: RunCli, tmp_path: Path, dump_library: Any
+) -> None:
+    stream = tmp_path / "all.md"
+    assert run_cli("export", "--all", "-o", stream, db=seeded.db).returncode == 0
+    before = dump_library(seeded.db)
+    result = run_cli("import", stream, db=seeded.db)
+    assert result.returncode == 0, result.stderr
+    # It said "imported as claim 1, 2" and counted them, though nothing was written.
+    first, summary = result.stdout.splitlines()
+    assert first.startswith(f"{stream}: every claim is already in the library, as ")
+    assert summary == "1 file(s): 0 claim(s) imported or replaced, 0 failed"
+    assert dump_library(seeded.db) == before
+
+
 def test_import_with_a_bad_file(
     tmp_path: Path, run_cli: RunCli, seed_paths: dict[str, Path]
 ) -> None:

@@ -253,6 +253,8 @@ def _store(session: Session, item: _Parsed, replace: bool) -> FileResult:
     """Write one parsed file in the session's transaction (raises on a database refusal)."""
     path, parsed = item.path, item.cards
     result = FileResult(str(path), "imported")
+    # Claims of a file of several cards that are in the library already, left as they are.
+    kept: list[int] = []
     for card in parsed:
         result.warnings.extend(card.warnings)
         existing = find_by_statement(session, card.card.statement)
@@ -267,32 +269,49 @@ def _store(session: Session, item: _Parsed, replace: bool) -> FileResult:
             )
             result.claim_ids.append(claim_id)
         elif replace:
-            result.claim_ids.append(existing)
             if _replace_changes(session, existing, card.card, found):
                 history.note(session, existing, f"replaced from {path}", "replaced")
+                result.claim_ids.append(existing)
                 result.status = "replaced"
             elif len(parsed) == 1:
+                result.claim_ids.append(existing)
                 result.status = "duplicate"
                 result.message = f"claim {existing} already holds exactly this card: unchanged"
             else:
+                kept.append(existing)
                 result.warnings.append(
                     f"{path}: {card.card.statement[:40]!r}... is claim {existing} as it is:"
                     " unchanged"
                 )
-        else:
+        elif len(parsed) == 1:
             result.claim_ids.append(existing)
-            if len(parsed) == 1:
-                result.status = "duplicate"
-                result.message = (
-                    f"already in the library as claim {existing} (use --replace to update it)"
-                )
-            else:
-                result.warnings.append(
-                    f"{path}: {card.card.statement[:40]!r}... is already claim {existing}: skipped"
-                )
+            result.status = "duplicate"
+            result.message = (
+                f"already in the library as claim {existing} (use --replace to update it)"
+            )
+        else:
+            kept.append(existing)
+            result.warnings.append(
+                f"{path}: {card.card.statement[:40]!r}... is already claim {existing}: skipped"
+            )
         result.warnings.extend(_disagreement_warning(path, card, d) for d in found)
+    _none_written(result, kept, replace=replace)
     claims_json.apply_extras(session, item.extras, overwrite=replace)
     return result
+
+
+def _none_written(result: FileResult, kept: list[int], *, replace: bool) -> None:
+    """A file of several cards that wrote none: say so, as for a file of one."""
+    if result.claim_ids or not kept or result.status != "imported":
+        return
+    result.status = "duplicate"
+    result.claim_ids = kept
+    listed = ", ".join(map(str, kept))
+    result.message = (
+        f"every claim already holds exactly its card: {listed} unchanged"
+        if replace
+        else f"every claim is already in the library, as {listed} (use --replace to update them)"
+    )
 
 
 def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult]:
@@ -344,22 +363,28 @@ def _store_batch(session: Session, items: list[_Parsed]) -> dict[int, FileResult
     statements = list(new)
     for item in items:
         result = results[id(item)]
-        result.claim_ids = [ids[parsed.card.statement] for parsed in item.cards]
-        if result.status == "duplicate":
-            result.message = f"already in the library as claim {result.claim_ids[0]} (use --replace to update it)"
-        elif len(item.cards) > 1:
-            seen: set[str] = set()
-            for parsed in item.cards:
-                statement = parsed.card.statement
-                if (
-                    statement in already
-                    or statement in seen
-                    or new.get(statement) is not parsed.card
-                ):
+        written: list[int] = []
+        kept: list[int] = []
+        seen: set[str] = set()
+        for parsed in item.cards:
+            statement = parsed.card.statement
+            if statement in already or statement in seen or new.get(statement) is not parsed.card:
+                kept.append(ids[statement])
+                if len(item.cards) > 1:
                     result.warnings.append(
                         f"{item.path}: {statement[:40]!r}... is already claim {ids[statement]}: skipped"
                     )
-                seen.add(statement)
+            else:
+                written.append(ids[statement])
+            seen.add(statement)
+        if result.status == "duplicate":
+            result.claim_ids = kept
+            result.message = (
+                f"already in the library as claim {kept[0]} (use --replace to update it)"
+            )
+        else:
+            result.claim_ids = written
+            _none_written(result, kept, replace=False)
     for disagreement in found:
         item, parsed = sources[statements[disagreement.card]]
         results[id(item)].warnings.append(_disagreement_warning(item.path, parsed, disagreement))
