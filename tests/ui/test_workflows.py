@@ -354,6 +354,19 @@ async def test_help_lists_every_binding(seeded_library, make_app) -> None:  # ty
             assert binding.description in shown, f"{binding.description} missing from help"
 
 
+def test_help_leaves_room_for_what_each_key_does_at_80_columns() -> None:
+    from curator_tui.ui.screens.help import binding_groups, help_table
+
+    # The dialog's width at 80 columns. A pane's heading once sat in the key column and
+    # made it 33 wide: "Leave curator-tui (asks first when ...)" took five lines.
+    console = Console(width=68, record=True, file=io.StringIO())
+    console.print(help_table(binding_groups(), {}))
+    lines = console.export_text().splitlines()
+    [quit_line] = [line for line in lines if line.lstrip().startswith("ctrl+q ")]
+    assert quit_line.index("Quit") < 16, quit_line
+    assert "Leave curator-tui (asks first" in quit_line
+
+
 async def test_keys_can_be_remapped(seeded_library, make_app) -> None:  # type: ignore[no-untyped-def]
     app = make_app(seeded_library, keys={"claims.new": "ctrl+n"})
     async with app.run_test(size=(120, 40)) as pilot:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -65,24 +66,38 @@ def _key_name(key: str) -> str:
     return character if shown else key
 
 
-def help_table(groups: Iterable[tuple[str, list[BindingType]]], keymap: dict[str, str]) -> Table:
-    """A table of key, action and what it does, one section per pane."""
-    table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
-    table.add_column("Key", style="bold", no_wrap=True, min_width=12)
-    table.add_column("Action", no_wrap=True)
-    table.add_column("What it does", ratio=1, style="dim")
-    for title, bindings in groups:
-        table.add_row(Text(title, style="bold underline"), "", "")
-        for binding in bindings:
-            if not isinstance(binding, Binding) or not binding.description:
-                continue
-            table.add_row(
-                Text(_key_label(binding, keymap)),
-                Text(binding.description),
-                Text(binding.tooltip or ""),
-            )
-        table.add_row("", "", "")
-    return table
+def help_table(groups: Iterable[tuple[str, list[BindingType]]], keymap: dict[str, str]) -> Group:
+    """Key, action and what it does, under a heading per pane.
+
+    One table per pane, their columns as wide as the widest key and action of all: a
+    heading in the key column made that column as wide as the longest heading, which left
+    the descriptions a few words a line at 80 columns.
+    """
+    sections = [
+        (
+            title,
+            [
+                (_key_label(binding, keymap), binding.description, binding.tooltip or "")
+                for binding in bindings
+                if isinstance(binding, Binding) and binding.description
+            ],
+        )
+        for title, bindings in groups
+    ]
+    rows = [row for _, section in sections for row in section]
+    key_width = max((len(key) for key, _, _ in rows), default=1)
+    action_width = max((len(action) for _, action, _ in rows), default=1)
+    parts: list[Text | Table] = []
+    for title, section in sections:
+        parts.append(Text.assemble(" ", (title, "bold underline")))
+        table = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+        table.add_column("Key", style="bold", no_wrap=True, width=key_width)
+        table.add_column("Action", no_wrap=True, width=action_width)
+        table.add_column("What it does", ratio=1, style="dim")
+        for key, action, tip in section:
+            table.add_row(Text(key), Text(action), Text(tip))
+        parts += [table, Text("")]
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
