@@ -194,8 +194,9 @@ def test_copy_gives_the_same_library(
     assert result.returncode == 0, result.stderr
     history_entries = len(rows(source)["claim_revision"])
     assert result.stderr.strip().split("\n") == [
-        f"copied {CLAIMS:,} claims, {history_entries:,} history entries from {source} to "
-        f"{target}; export --all of the copy is byte-identical to the source's"
+        f"copied {CLAIMS:,} claims, {history_entries:,} history entries from"
+        f" {display_name(source)} to {display_name(target)};"
+        " export --all of the copy is byte-identical to the source's"
     ]
     assert result.stdout == ""
     # The same rows under the same ids: claims, parts, studies, history, stored renderings

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy import Table, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
@@ -98,7 +99,9 @@ def display_name(target: Engine | URL | Path | str) -> str:
     if url.get_backend_name() == "sqlite" and url.database:
         # A read-only library is opened as file:PATH?mode=ro (see _open_read_only).
         return url.database.removeprefix("file:")
-    return url.render_as_string(hide_password=True)
+    # Decoded: a socket folder reads /run/postgresql, not %2Frun%2Fpostgresql (a title at
+    # 80 columns lost the claim number to it). The password is masked before.
+    return unquote(url.render_as_string(hide_password=True))
 
 
 def mask_password(text: str, target: Engine | URL | Path | str | None) -> str:
