@@ -14,7 +14,13 @@ from urllib.parse import unquote
 
 from sqlalchemy import Table, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+)
 from sqlmodel import Session, SQLModel, create_engine
 
 from curator_tui import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -282,6 +288,32 @@ def is_busy(exc: Exception) -> bool:
     """Another writer held the library past the busy timeout (SQLite's "database is locked")."""
     orig = getattr(exc, "orig", None)
     return isinstance(orig, sqlite3.OperationalError) and "database is locked" in str(orig)
+
+
+# How drivers say the library could not be reached (no connection, or one that broke):
+# psycopg's "connection failed: ... Connection refused", "server closed the connection
+# unexpectedly", "the connection is closed"; SQLite's file gone from under it.
+_UNREACHABLE_SIGNS = (
+    "connection failed",
+    "connection refused",
+    "could not connect",
+    "connection is closed",
+    "closed the connection",
+    "connection timeout",
+    "timeout expired",
+    "terminating connection",
+    "unable to open database file",
+)
+
+
+def is_unreachable(exc: Exception) -> bool:
+    """Did the change fail because the library could not be reached (not refused by it)?"""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True  # SQLAlchemy's dialect recognised a lost connection
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(sign in text for sign in _UNREACHABLE_SIGNS)
 
 
 def describe_db_error(exc: Exception) -> str:

@@ -13,10 +13,10 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from textual.screen import Screen
 
-from curator_tui.db import describe_db_error, session_scope
+from curator_tui.db import describe_db_error, is_unreachable, session_scope
 from curator_tui.services import edits
 from curator_tui.services.cards import ClaimDetail, load_claim
 from curator_tui.services.errors import Conflict, NotFound, ServiceError
@@ -25,31 +25,6 @@ from curator_tui.undo import UNDO_DEPTH, InverseStack
 
 # The worker group of everything that writes what the curator saved (quitting waits on it).
 EDIT_GROUP = "edit"
-
-# How drivers say the library could not be reached (no connection, or one that broke):
-# psycopg's "connection failed: ... Connection refused", "server closed the connection
-# unexpectedly", "the connection is closed"; SQLite's file gone from under it.
-_UNREACHABLE_SIGNS = (
-    "connection failed",
-    "connection refused",
-    "could not connect",
-    "connection is closed",
-    "closed the connection",
-    "connection timeout",
-    "timeout expired",
-    "terminating connection",
-    "unable to open database file",
-)
-
-
-def unreachable(exc: SQLAlchemyError) -> bool:
-    """Did the change fail because the library could not be reached (not refused by it)?"""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return True  # SQLAlchemy's dialect recognised a lost connection
-    if not isinstance(exc, (OperationalError, InterfaceError)):
-        return False
-    text = str(getattr(exc, "orig", None) or exc).lower()
-    return any(sign in text for sign in _UNREACHABLE_SIGNS)
 
 
 class EditRunner:
@@ -103,7 +78,7 @@ class EditRunner:
             # A server that is down refused nothing: say it could not be reached.
             verdict = (
                 "could not reach the library"
-                if unreachable(exc)
+                if is_unreachable(exc)
                 else "the library refused the change"
             )
             reason = f"{verdict}: {describe_db_error(exc)}"
