@@ -380,6 +380,27 @@ def test_undoing_a_deleted_mechanism_or_claim_brings_back_the_same_ids(library: 
     assert dump(library) == before
 
 
+def test_a_claim_deleted_elsewhere_comes_back_with_the_text_saved_in_it(library: Any) -> None:
+    claim = ids(library, "claim")[0]
+    before = export_all(library)
+    run(library, edits.DeleteClaim(claim))
+    with session_scope(library) as session:
+        deletion = history.newest(session, claim)
+    assert deletion is not None and deletion.kind == "deleted"
+    mine = edits.EditClaim(claim, statement="My statement, typed while it was deleted")
+    applied = run(library, edits.Revived(claim, deletion.revision, mine))
+    assert applied.summary == "brought the deleted claim back and edited the statement"
+    assert ids(library, "claim")[0] == claim
+    with session_scope(library) as session:
+        assert history.newest(session, claim).kind == "restored"  # type: ignore[union-attr]
+    assert export_all(library).count("My statement, typed while it was deleted") == 1
+    # Undone, it is deleted again; brought back as it was, the library reads as before.
+    run(library, applied.inverse)
+    assert claim not in ids(library, "claim")
+    run(library, edits.RestoreRevision(claim, deletion.revision))
+    assert export_all(library) == before
+
+
 def test_an_undo_never_overwrites_a_change_made_elsewhere(library: Any) -> None:
     claim = dump(library)["claim"][0][0]
     undo = run(library, edits.EditClaim(claim, synthesis="Mine")).inverse

@@ -279,3 +279,43 @@ async def test_a_refused_undo_says_where_to_bring_back_a_revision(seeded_library
         await pilot.press("h")
         await settle(pilot)
         assert app.screen.query_one("#tabs").active == "history"
+
+
+async def test_a_statement_saved_on_a_claim_deleted_elsewhere_can_bring_it_back(
+    seeded_library, make_app
+) -> None:  # type: ignore[no-untyped-def]
+    """The save said only "claim N does not exist", and the notice had promised a question:
+    the typed text could not be saved anywhere. Now the curator is asked, and may bring the
+    claim back as it was with their text in it."""
+    from curator_tui.services.history import revisions
+
+    app = make_app(seeded_library)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        shown = app.screen.detail
+        await pilot.press("1")
+        editor = app.screen.query_one("#claim-editor")
+        editor.statement.move_cursor(editor.statement.document.end)
+        await type_text(pilot, " MINE")
+        save_elsewhere(with_author(seeded_library, "Alice Curator"), edits.DeleteClaim(shown.id))
+        for answer in ("n", "y"):
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the question")
+            question = str(app.screen.question)
+            assert question.startswith(
+                f"Claim {shown.id} was deleted elsewhere (by Alice Curator, "
+            ), question
+            assert question.endswith("Bring it back as it was, with your text saved in it?")
+            await pilot.press(answer)
+            await settle(pilot)
+            if answer == "n":  # back to the text: still there, the claim still deleted
+                assert editor.values[0] == shown.statement + " MINE"
+                with session_scope(seeded_library) as session:
+                    assert revisions(session, shown.id)[0].kind == "deleted"
+    now = claim(seeded_library, shown.id)
+    assert now.statement == shown.statement + " MINE"
+    assert [len(m.steps) for m in now.mechanisms] == [len(m.steps) for m in shown.mechanisms]
+    assert len(now.evidence) == len(shown.evidence)
+    with session_scope(seeded_library) as session:
+        newest = revisions(session, shown.id)[0]
+    assert newest.summary == "brought the deleted claim back and edited the statement"

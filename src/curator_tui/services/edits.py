@@ -107,7 +107,7 @@ def apply(session: Session, edit: Edit) -> Applied:
 def _kind(edit: Edit) -> str:
     if isinstance(edit, CreateClaim):
         return "created"
-    if isinstance(edit, (RestoreRevision, RestoreClaim)):
+    if isinstance(edit, (RestoreRevision, RestoreClaim, Revived)):
         return "restored"
     return "edited"
 
@@ -269,6 +269,28 @@ class RestoreRevision(Edit):
             else RestoreClaim(before, expected_version=after, summary=f"undid: {summary}")
         )
         return Applied(self, self.claim_id, summary, inverse, self.claim_id)
+
+
+@dataclass(frozen=True)
+class Revived(Edit):
+    """Bring back a claim deleted elsewhere, as its deletion left it, then apply ``edit`` to it.
+
+    What a curator's save of a claim someone else deleted meanwhile turns into when they
+    choose to keep the claim: their text is saved, in the claim, under its own id. Undone,
+    the claim is deleted again.
+    """
+
+    claim_id: int
+    revision: int
+    edit: Edit
+
+    def run(self, session: Session) -> Applied:
+        RestoreRevision(self.claim_id, self.revision).run(session)
+        applied = self.edit.run(session)
+        after = snapshots.version_of(session, self.claim_id)
+        summary = f"brought the deleted claim back and {applied.summary}"
+        inverse = DeleteClaim(self.claim_id, expected_version=after)
+        return Applied(self, self.claim_id, summary, inverse, applied.focus)
 
 
 # --- mechanisms and steps -----------------------------------------------------------------

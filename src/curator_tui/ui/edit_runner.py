@@ -17,9 +17,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from textual.screen import Screen
 
 from curator_tui.db import describe_db_error, is_unreachable, session_scope
-from curator_tui.services import edits
+from curator_tui.services import edits, history
 from curator_tui.services.cards import ClaimDetail, load_claim
+from curator_tui.services.claims import claim_version
 from curator_tui.services.errors import Conflict, NotFound, ServiceError
+from curator_tui.services.history import RevisionInfo
 from curator_tui.ui.messages import Edited, EditFailed, NothingToUndo
 from curator_tui.undo import UNDO_DEPTH, InverseStack
 
@@ -71,6 +73,11 @@ class EditRunner:
             now = self._now(edit.claim_id) if isinstance(edit, edits.EditClaim) else None
             self.screen.post_message(EditFailed(edit, str(exc), True, undone, now))
             return
+        except NotFound as exc:
+            claim_id = getattr(edit, "claim_id", None)
+            deleted = self._deletion(claim_id) if undone is None else None
+            self.screen.post_message(EditFailed(edit, str(exc), False, undone, deleted=deleted))
+            return
         except ServiceError as exc:
             self.screen.post_message(EditFailed(edit, str(exc), False, undone))
             return
@@ -97,6 +104,22 @@ class EditRunner:
             with session_scope(self.engine) as session:
                 return load_claim(session, claim_id)
         except NotFound:
+            return None
+
+    def _deletion(self, claim_id: int | None) -> RevisionInfo | None:
+        """The history's entry of the claim's deletion, if it is deleted now (else None)."""
+        if claim_id is None:
+            return None
+        try:
+            with session_scope(self.engine) as session:
+                last = history.newest(session, claim_id)
+                if last is None or last.kind != "deleted":
+                    return None
+                claim_version(session, claim_id)
+                return None  # there again (restored meanwhile)
+        except NotFound:
+            return last
+        except SQLAlchemyError:
             return None
 
     def _now(self, claim_id: int) -> ClaimDetail | None:

@@ -69,7 +69,8 @@ class EditFailed(Message):
     """The library refused an edit; ``conflict``: the claim changed elsewhere since it was read.
 
     ``now``: on a conflict, the claim as the library holds it now (what the other curator
-    saved), when it could be read.
+    saved), when it could be read. ``deleted``: the claim was deleted elsewhere; its
+    history's deletion entry (who, when, and the revision that brings it back).
     """
 
     def __init__(
@@ -79,6 +80,7 @@ class EditFailed(Message):
         conflict: bool,
         undone: str | None,
         now: ClaimDetail | None = None,
+        deleted: RevisionInfo | None = None,
     ) -> None:
         super().__init__()
         self.edit = edit
@@ -86,6 +88,7 @@ class EditFailed(Message):
         self.conflict = conflict
         self.undone = undone
         self.now = now
+        self.deleted = deleted
 
 
 class AccessChecked(Message):

@@ -14,6 +14,7 @@ from rich.text import Text
 from curator_tui.cards.text import strip_controls
 from curator_tui.services import edits
 from curator_tui.services.cards import ClaimDetail
+from curator_tui.services.history import RevisionInfo
 from curator_tui.ui.guard import TypedText
 from curator_tui.ui.screens.dialogs import ConfirmDialog
 
@@ -97,3 +98,43 @@ def shorten(text: str, limit: int = THEIRS_SHOWN) -> str:
     """``text`` on one line, cut to ``limit`` characters (with an ellipsis)."""
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def ask_bring_back(screen: MainScreen, edit: edits.Edit, deletion: RevisionInfo) -> bool:
+    """The claim of a refused save was deleted elsewhere: offer to bring it back with the
+    curator's text saved in it. False when this edit cannot be saved that way (its parts
+    come back with new ids): the caller says why and keeps the text."""
+    inner = edit.edit if isinstance(edit, edits.Guarded) else edit
+    if not isinstance(inner, edits.EditClaim):
+        return False
+    claim_id = inner.claim_id
+
+    def decided(bring_back: bool | None) -> None:
+        if bring_back:
+            mine = replace(inner, expected_version=None)
+            screen.run_edit(edits.Revived(claim_id, deletion.revision, mine))
+        else:
+            screen.notify(
+                "Your text is still in the editor. The claim stays deleted; "
+                f"`curator restore {claim_id} {deletion.revision}` brings it back.",
+                markup=False,
+            )
+
+    screen.app.push_screen(
+        ConfirmDialog(
+            f"{deleted_by(claim_id, deletion)} since you opened it. Bring it back as it was,"
+            " with your text saved in it?",
+            yes="Bring back and save",
+            no="Back to my text",
+        ),
+        decided,
+    )
+    return True
+
+
+def deleted_by(claim_id: int, deletion: RevisionInfo) -> str:
+    """ "Claim N was deleted elsewhere (by WHO, WHEN UTC)", from its history's entry."""
+    return (
+        f"Claim {claim_id} was deleted elsewhere"
+        f" (by {deletion.author}, {deletion.at:%Y-%m-%d %H:%M} UTC)"
+    )

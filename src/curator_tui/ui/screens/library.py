@@ -151,10 +151,11 @@ class LibraryScreen(Screen[None]):
         if any(w.group == "edit" and w.is_running for w in self.workers):
             return  # our own save, whose result is on its way and reloads the claim
         if self.app.screen is not self or self.has_unsaved_text():
-            what = "deleted" if message.version is None else "changed"
+            deleted = message.version is None
             self.notify(
-                f"Claim {detail.id} was {what} elsewhere. Your unsaved text is kept; "
-                "saving it will ask before overwriting.",
+                f"Claim {detail.id} was {'deleted' if deleted else 'changed'} elsewhere. Your"
+                " unsaved text is kept; saving it will ask "
+                + ("whether to bring the claim back." if deleted else "before overwriting."),
                 severity="warning",
                 timeout=10,
                 markup=False,

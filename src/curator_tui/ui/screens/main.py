@@ -363,7 +363,10 @@ class MainScreen(TransferActions):
         self.guard.saved(applied.edit)
         editor = self.query_one(ClaimEditor)
         if detail is not None and editor.claim_id == detail.id:
-            saved = isinstance(applied.edit, edits.EditClaim) and message.undone is None
+            saved = (
+                isinstance(applied.edit, (edits.EditClaim, edits.Revived))
+                and message.undone is None
+            )
             if editor.dirty and not saved:
                 # Our own edit bumped the version: unsaved statement text is not a conflict.
                 editor.version = detail.version
@@ -393,6 +396,13 @@ class MainScreen(TransferActions):
         if message.conflict and message.undone is None:
             conflicts.changed_elsewhere(self, edit, message.reason, typed)
             return
+        deletion = message.deleted
+        if (
+            deletion is not None
+            and typed is None
+            and conflicts.ask_bring_back(self, edit, deletion)
+        ):
+            return
         if message.undone is not None:
             reason = f"Cannot undo {message.undone}: {message.reason}"
             if message.conflict:
@@ -405,6 +415,13 @@ class MainScreen(TransferActions):
                     f". Press {history} for the History pane: {restore} there restores an"
                     " earlier revision."
                 )
+        elif deletion is not None:
+            # Its parts came back with new ids if it were restored: this text cannot be
+            # saved into them. It is kept in the dialog, to copy out or save elsewhere.
+            reason = (
+                f"{conflicts.deleted_by(deletion.claim_id, deletion)}: your text is kept here;"
+                f" `curator restore {deletion.claim_id} {deletion.revision}` brings the claim back"
+            )
         else:
             reason = message.reason[:1].upper() + message.reason[1:]
         self.notify(reason, severity="error", markup=False)
