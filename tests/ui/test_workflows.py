@@ -536,3 +536,23 @@ async def test_importing_thousands_of_files_from_the_app(empty_library, make_app
         messages = [str(n.message) for n in app._notifications]
         assert not [m for m in messages if "did not work" in m], messages
         assert app.screen.query_one(ClaimList).total == 2100
+
+
+async def test_a_question_is_not_hidden_under_the_notices_before_it(
+    seeded_library, make_app
+) -> None:  # type: ignore[no-untyped-def]
+    # At 80x24 the notices that led to a question (a claim changed or deleted elsewhere)
+    # covered its text and buttons until they timed out.
+    from curator_tui.ui.screens.dialogs import ConfirmDialog
+
+    app = make_app(seeded_library)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        app.notify("Claim 1 was deleted elsewhere. Your unsaved text is kept.", timeout=30)
+        app.notify("Unsaved changes to the statement.", timeout=30)
+        await pilot.pause()
+        assert len(app._notifications) == 2
+        app.push_screen(ConfirmDialog("Bring it back?"))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the question")
+        await pilot.pause()
+        assert len(app._notifications) == 0

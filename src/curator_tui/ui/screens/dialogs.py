@@ -270,6 +270,9 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
+        # The question says what the notices before it said; at 80x24 they covered it and
+        # its buttons until they timed out.
+        self.app.clear_notifications()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
