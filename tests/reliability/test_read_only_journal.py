@@ -10,14 +10,20 @@ from curator_tui.db import open_library, session_scope
 from curator_tui.services.claims import create_claim
 
 
-def test_journal_files_left_read_only_get_the_library_s_permissions(tmp_path: Path) -> None:
-    path = tmp_path / "lib.db"
+def _library_held_open(path: Path) -> sqlite3.Connection:
+    """A new library, and a connection that keeps its -wal and -shm files in place."""
     open_library(path).dispose()
-    # As a session that browsed the library under `chmod 444` leaves them: SQLite made its
-    # -wal and -shm with the library's permissions then, and could not remove them.
     holder = sqlite3.connect(path)
     holder.execute("PRAGMA journal_mode=WAL")
     holder.execute("SELECT count(*) FROM claim").fetchone()
+    return holder
+
+
+def test_journal_files_left_read_only_get_the_library_s_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "lib.db"
+    # As a session that browsed the library under `chmod 444` leaves them: SQLite made its
+    # -wal and -shm with the library's permissions then, and could not remove them.
+    holder = _library_held_open(path)
     sides = [path.with_name(path.name + s) for s in ("-wal", "-shm")]
     assert all(side.exists() for side in sides)
     for side in sides:
@@ -37,10 +43,7 @@ def test_journal_files_left_read_only_get_the_library_s_permissions(tmp_path: Pa
 
 def test_a_read_only_library_s_journal_files_are_left_as_they_are(tmp_path: Path) -> None:
     path = tmp_path / "lib.db"
-    open_library(path).dispose()
-    holder = sqlite3.connect(path)
-    holder.execute("PRAGMA journal_mode=WAL")
-    holder.execute("SELECT count(*) FROM claim").fetchone()
+    holder = _library_held_open(path)
     shm = path.with_name(path.name + "-shm")
     shm.chmod(0o444)
     path.chmod(0o444)

@@ -108,3 +108,12 @@ async def type_text(pilot, text: str) -> None:  # type: ignore[no-untyped-def]
     """Type ``text`` key by key, as a curator would."""
     for char in text:
         await pilot.press(char if char != " " else "space")
+
+
+async def type_at_end_of_statement(pilot, text: str):  # type: ignore[no-untyped-def]
+    """Open the claim pane and type ``text`` at the end of the statement; the editor."""
+    await pilot.press("1")
+    editor = pilot.app.screen.query_one("#claim-editor")
+    editor.statement.move_cursor(editor.statement.document.end)
+    await type_text(pilot, text)
+    return editor

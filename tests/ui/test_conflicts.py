@@ -17,7 +17,7 @@ from curator_tui.services.cards import ClaimDetail, load_claim
 from curator_tui.ui.screens.add_study import AddStudyDialog
 from curator_tui.ui.screens.dialogs import ConfirmDialog, StudyDialog, TextDialog
 
-from .conftest import settle, type_text, wait_until
+from .conftest import settle, type_at_end_of_statement, type_text, wait_until
 
 
 def claim(engine: Engine, claim_id: int) -> ClaimDetail:
@@ -226,10 +226,7 @@ async def test_the_statement_conflict_names_who_when_and_their_text(
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
         shown = app.screen.detail
-        await pilot.press("1")
-        editor = app.screen.query_one("#claim-editor")
-        editor.statement.move_cursor(editor.statement.document.end)
-        await type_text(pilot, " MINE")
+        editor = await type_at_end_of_statement(pilot, " MINE")
         theirs = "Their [bold]statement[/bold] now."
         save_elsewhere(
             with_author(seeded_library, "Alice Curator"),
@@ -293,10 +290,7 @@ async def test_a_statement_saved_on_a_claim_deleted_elsewhere_can_bring_it_back(
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
         shown = app.screen.detail
-        await pilot.press("1")
-        editor = app.screen.query_one("#claim-editor")
-        editor.statement.move_cursor(editor.statement.document.end)
-        await type_text(pilot, " MINE")
+        editor = await type_at_end_of_statement(pilot, " MINE")
         save_elsewhere(with_author(seeded_library, "Alice Curator"), edits.DeleteClaim(shown.id))
         for answer in ("n", "y"):
             await pilot.press("ctrl+s")

@@ -18,7 +18,7 @@ from curator_tui.services.sample import seed
 from curator_tui.ui.widgets.claim_editor import ClaimEditor
 from curator_tui.ui.widgets.claim_list import ClaimList
 
-from .conftest import settle, type_text, wait_until
+from .conftest import settle, type_at_end_of_statement, wait_until
 
 
 @pytest.fixture
@@ -78,10 +78,7 @@ async def test_unsaved_text_is_kept_and_the_curator_is_told(library, elsewhere, 
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
         shown = app.screen.detail
-        await pilot.press("1")
-        editor = app.screen.query_one(ClaimEditor)
-        editor.statement.move_cursor(editor.statement.document.end)
-        await type_text(pilot, " MINE")
+        editor = await type_at_end_of_statement(pilot, " MINE")
         save(elsewhere, edits.EditClaim(shown.id, synthesis="Their new synthesis."))
         await wait_until(
             pilot,

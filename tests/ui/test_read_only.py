@@ -11,9 +11,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from curator_tui.db import is_read_only, make_engine
-from curator_tui.ui.widgets.claim_editor import ClaimEditor
 
-from .conftest import settle, type_text
+from .conftest import settle, type_at_end_of_statement
 
 NOTICE = "This library is read-only: you may browse and export, not change it."
 
@@ -48,10 +47,7 @@ async def test_a_read_only_library_says_so_on_opening(seeded_library, make_app) 
         # Still there on another claim and after a refused save; the notice is not repeated.
         await pilot.press("down")
         await settle(pilot)
-        await pilot.press("1")
-        editor = app.screen.query_one(ClaimEditor)
-        editor.statement.move_cursor(editor.statement.document.end)
-        await type_text(pilot, " MINE")
+        await type_at_end_of_statement(pilot, " MINE")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert "read-only" in header_text(app)

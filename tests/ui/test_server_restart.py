@@ -17,10 +17,9 @@ from sqlalchemy.engine import Engine
 from curator_tui.db import open_library, session_scope
 from curator_tui.services.cards import load_claim
 from curator_tui.services.sample import seed
-from curator_tui.ui.widgets.claim_editor import ClaimEditor
 from pg_server import PgServer, _server_user, find_bin_dir
 
-from .conftest import settle, type_text, wait_until
+from .conftest import settle, type_at_end_of_statement, wait_until
 
 pytestmark = pytest.mark.postgresql
 
@@ -73,10 +72,7 @@ async def test_a_server_restart_loses_nothing(own_server: OwnServer, make_app) -
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
         shown = app.screen.detail
-        await pilot.press("1")
-        editor = app.screen.query_one(ClaimEditor)
-        editor.statement.move_cursor(editor.statement.document.end)
-        await type_text(pilot, " MINE")
+        editor = await type_at_end_of_statement(pilot, " MINE")
         mine = shown.statement + " MINE"
 
         own_server.stop_fast()

@@ -15,9 +15,8 @@ from sqlalchemy.engine import Engine
 from curator_tui.db import make_engine
 from curator_tui.ui.screens.dialogs import TextDialog
 from curator_tui.ui.screens.main import MainScreen
-from curator_tui.ui.widgets.claim_editor import ClaimEditor
 
-from .conftest import settle, type_text, wait_until
+from .conftest import settle, type_at_end_of_statement, type_text, wait_until
 
 pytest.importorskip("psycopg")
 
@@ -35,10 +34,7 @@ async def test_a_save_that_cannot_reach_the_library_says_so(seeded_library, make
         await settle(pilot)
         shown = app.screen.detail
         app.screen.edits.engine = down
-        await pilot.press("1")
-        editor = app.screen.query_one(ClaimEditor)
-        editor.statement.move_cursor(editor.statement.document.end)
-        await type_text(pilot, " MINE")
+        editor = await type_at_end_of_statement(pilot, " MINE")
         await pilot.press("ctrl+s")
         await settle(pilot)
         said = notices(app)[-1]
@@ -80,10 +76,7 @@ async def test_a_real_refusal_still_says_refused(seeded_library: Engine, make_ap
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await settle(pilot)
         app.screen.edits.engine = refusing
-        await pilot.press("1")
-        editor = app.screen.query_one(ClaimEditor)
-        editor.statement.move_cursor(editor.statement.document.end)
-        await type_text(pilot, " MINE")
+        editor = await type_at_end_of_statement(pilot, " MINE")
         await pilot.press("ctrl+s")
         await settle(pilot)
         said = notices(app)[-1]
